@@ -1,0 +1,1 @@
+"""Command-line interface (Typer): the top layer that wires everything."""

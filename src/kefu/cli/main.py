@@ -1,0 +1,20 @@
+"""The ``kefu`` command: one Typer app with a sub-app per domain."""
+
+from __future__ import annotations
+
+import typer
+
+from kefu.cli import compliance, nlu, routing
+
+app = typer.Typer(help="Kefu: omnichannel AI customer service.", no_args_is_help=True)
+app.add_typer(nlu.app, name="nlu", help="Intent and FAQ engine: evaluate and predict.")
+app.add_typer(routing.app, name="routing", help="ACD: simulate routing and compute staffing.")
+app.add_typer(compliance.app, name="compliance", help="Check outgoing text against the gate.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

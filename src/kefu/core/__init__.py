@@ -1,0 +1,1 @@
+"""Core: settings, ids, clock and errors shared by every layer (imports nothing above it)."""

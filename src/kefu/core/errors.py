@@ -1,0 +1,51 @@
+"""Domain errors. Each maps to one precise HTTP status and machine-readable code in the web layer."""
+
+from __future__ import annotations
+
+
+class KefuError(Exception):
+    """Base class: ``code`` is stable and machine-readable, ``status`` the HTTP status it maps to."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class NotFound(KefuError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(KefuError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidInput(KefuError):
+    code = "invalid_input"
+    status = 422
+
+
+class PayloadTooLarge(KefuError):
+    code = "payload_too_large"
+    status = 413
+
+
+class Unauthorized(KefuError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(KefuError):
+    code = "forbidden"
+    status = 403
+
+
+class RateLimited(KefuError):
+    code = "rate_limited"
+    status = 429
