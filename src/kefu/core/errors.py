@@ -1,10 +1,10 @@
-"""Domain errors. Each maps to one precise HTTP status and machine-readable code in the web layer."""
+"""Domain errors: each maps to one precise HTTP status and a machine-readable code."""
 
 from __future__ import annotations
 
 
 class KefuError(Exception):
-    """Base class: ``code`` is stable and machine-readable, ``status`` the HTTP status it maps to."""
+    """Base class: ``code`` is stable and machine-readable; ``status`` is its HTTP status."""
 
     code = "error"
     status = 400

@@ -1,4 +1,4 @@
-"""Identifiers: sortable, URL-safe, random (no sequential ids that leak volumes or invite guessing)."""
+"""Identifiers: sortable, URL-safe and random (sequential ids leak volumes and invite guessing)."""
 
 from __future__ import annotations
 

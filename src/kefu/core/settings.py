@@ -19,7 +19,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///./var/kefu.db",
-        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+        description=(
+            "SQLAlchemy URL: SQLite file by default, postgresql+psycopg://... in production."
+        ),
     )
     secret_key: SecretStr = Field(
         description="Signs sessions and visitor tokens; at least 32 characters. No default.",
