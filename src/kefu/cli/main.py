@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from kefu.cli import compliance, nlu, routing
+from kefu.cli import compliance, nlu, packs, routing
 
 app = typer.Typer(help="Kefu: omnichannel AI customer service.", no_args_is_help=True)
 app.add_typer(nlu.app, name="nlu", help="Intent and FAQ engine: evaluate and predict.")
 app.add_typer(routing.app, name="routing", help="ACD: simulate routing and compute staffing.")
 app.add_typer(compliance.app, name="compliance", help="Check outgoing text against the gate.")
+app.add_typer(packs.app, name="packs", help="Industry script packs (话术库): list and import.")
 
 
 def main() -> None:
