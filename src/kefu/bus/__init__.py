@@ -1,1 +1,1 @@
-"""bus package."""
+"""Event bus: typed events, the transactional outbox, and the in-process backend."""

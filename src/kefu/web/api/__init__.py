@@ -1,0 +1,1 @@
+"""HTTP API routers: thin, HTTP in, service call, HTTP out."""

@@ -1,0 +1,71 @@
+"""Request dependencies, declared once as ``Annotated`` aliases beside their providers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, WebSocket
+from sqlalchemy.orm import Session
+
+from kefu.agents import service as agents
+from kefu.agents.models import Agent
+from kefu.core.errors import Forbidden, Unauthorized
+from kefu.web.state import AppState
+
+SESSION_COOKIE = "kefu_session"
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.kefu
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with state.factory() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def bearer_token(request: Request | WebSocket) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def authenticate(session: Session, token: str | None) -> Agent:
+    if not token:
+        raise Unauthorized("sign in, or send an API key as 'Authorization: Bearer ...'")
+    if token.startswith("kefu_sk_"):
+        return agents.agent_for_api_key(session, raw=token)
+    return agents.agent_for_token(session, token=token)
+
+
+def current_agent(request: Request, session: SessionDep) -> Agent:
+    return authenticate(session, bearer_token(request))
+
+
+CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+def supervisor(agent: CurrentAgent) -> Agent:
+    if agent.role not in ("admin", "supervisor"):
+        raise Forbidden("this needs a supervisor or admin")
+    return agent
+
+
+def admin(agent: CurrentAgent) -> Agent:
+    if agent.role != "admin":
+        raise Forbidden("this needs an admin")
+    return agent
+
+
+SupervisorAgent = Annotated[Agent, Depends(supervisor)]
+AdminAgent = Annotated[Agent, Depends(admin)]

@@ -1,0 +1,1 @@
+"""Workspaces (tenants), their inboxes and API keys."""
