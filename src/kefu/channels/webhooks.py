@@ -133,6 +133,7 @@ class WebhookWorker:
         self._transport = transport
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def on_event(self, envelope: Envelope) -> None:
         event = envelope.event
@@ -150,9 +151,12 @@ class WebhookWorker:
             self._wake.set()
 
     def wake(self) -> None:
-        self._wake.set()
+        """Send due deliveries now; safe to call from any thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._run(), name="kefu-webhooks")
 
     async def stop(self) -> None:

@@ -107,7 +107,9 @@ def serve(
         engine.dispose()
     if not current:
         fail("the database schema is not up to date: run 'kefu db upgrade' first")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+    )
 
 
 def demo(
@@ -146,7 +148,9 @@ def demo(
     for login in info["logins"]:
         err.print(f"    {login['role']:<10} {login['email']:<28} {login['password']}")
     err.print()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", ws="websockets-sansio"
+    )
 
 
 def _demo_secret(data_dir: Path) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -79,8 +79,27 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+_AFTER_COMMIT = "kefu_after_commit"
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @event.listens_for(factory, "after_commit")
+    def _run_after_commit(session: Session) -> None:
+        for fn in session.info.pop(_AFTER_COMMIT, []):
+            fn()
+
+    @event.listens_for(factory, "after_rollback")
+    def _drop_after_commit(session: Session) -> None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+    return factory
+
+
+def call_after_commit(session: Session, fn: Callable[[], None]) -> None:
+    """Run ``fn`` once the session's transaction has committed (never if it rolls back)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(fn)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from kefu.channels.signing import verify_inbound_signature
 from kefu.contacts.service import Profile
 from kefu.conversations.service import Inbound, ingest
 from kefu.core.errors import InvalidInput, NotFound, Unauthorized
-from kefu.store.db import transaction
+from kefu.store.db import call_after_commit, transaction
 from kefu.web.api.schemas import ApiInbound
 from kefu.web.deps import AdminAgent, SessionDep, StateDep, authenticate, bearer_token
 from kefu.workspaces.service import inbox_by_token
@@ -105,11 +105,9 @@ def list_deliveries(
 
 
 @router.post("/deliveries/{delivery_id}/retry")
-def retry_delivery(delivery_id: str, agent: AdminAgent, state: StateDep) -> dict[str, Any]:
-    with transaction(state.factory) as session:
-        d = webhooks.retry_delivery(
-            session, workspace_id=agent.workspace_id, delivery_id=delivery_id
-        )
-        body = _delivery(d)
-    state.webhooks.wake()  # after commit, so the worker sees it
-    return body
+def retry_delivery(
+    delivery_id: str, agent: AdminAgent, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    d = webhooks.retry_delivery(session, workspace_id=agent.workspace_id, delivery_id=delivery_id)
+    call_after_commit(session, state.webhooks.wake)  # the worker must see the committed row
+    return _delivery(d)

@@ -1,0 +1,89 @@
+"""The core CLI: migrations, workspaces and agents, with clean errors for bad input."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kefu.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("KEFU_DATABASE_URL", database_url)
+    monkeypatch.setenv("KEFU_SECRET_KEY", secrets.token_urlsafe(48))
+    return {}
+
+
+def test_upgrade_workspace_and_agent(env: Any) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    r = runner.invoke(app, ["workspace", "create", "--name", "Kwiaciarnia", "--slug", "kwiaty"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "agent",
+            "create",
+            "--workspace",
+            "kwiaty",
+            "--email",
+            "ola@kwiaty.pl",
+            "--name",
+            "Ola",
+            "--role",
+            "admin",
+            "--locale",
+            "pl",
+        ],
+        env={"KEFU_AGENT_PASSWORD": "correct horse battery"},
+    )
+    assert r.exit_code == 0, r.output
+    # Same e-mail again: a clear one-line error, exit 2, no traceback.
+    r = runner.invoke(
+        app,
+        ["agent", "create", "--workspace", "kwiaty", "--email", "ola@kwiaty.pl", "--name", "Ola"],
+        env={"KEFU_AGENT_PASSWORD": "correct horse battery"},
+    )
+    assert r.exit_code == 2 and "exists" in r.output and "Traceback" not in r.output
+    r = runner.invoke(
+        app,
+        ["agent", "create", "--workspace", "nope", "--email", "x@y.pl", "--name", "X"],
+        env={"KEFU_AGENT_PASSWORD": "correct horse battery"},
+    )
+    assert r.exit_code == 2 and "not found" in r.output
+    r = runner.invoke(
+        app,
+        ["agent", "create", "--workspace", "kwiaty", "--email", "y@y.pl", "--name", "Y"],
+        env={"KEFU_AGENT_PASSWORD": "short"},
+    )
+    assert r.exit_code == 2 and "at least 10" in r.output
+
+
+def test_serve_refuses_without_secret_or_schema(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KEFU_DATABASE_URL", database_url)
+    monkeypatch.delenv("KEFU_SECRET_KEY", raising=False)
+    r = runner.invoke(app, ["serve"])
+    assert r.exit_code == 2 and "secret_key" in r.output
+    monkeypatch.setenv("KEFU_SECRET_KEY", secrets.token_urlsafe(48))
+    r = runner.invoke(app, ["serve"])
+    assert r.exit_code == 2 and "kefu db upgrade" in r.output
+
+
+def test_demo_seed_creates_logins_with_random_passwords(env: Any, tmp_path: Any) -> None:
+    from kefu.cli.demo_data import seed_demo
+    from kefu.core.settings import Settings
+    from kefu.store.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    info = seed_demo(settings)
+    assert {login["role"] for login in info["logins"]} == {"admin", "supervisor", "agent"}
+    assert len({login["password"] for login in info["logins"]}) == 4
+    assert info["web_inbox_token"]
