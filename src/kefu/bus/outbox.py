@@ -7,9 +7,14 @@ start-up, so subscribers see every event at least once and must be idempotent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from anyio import to_thread
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -18,6 +23,7 @@ from kefu.bus.events import Envelope, Event
 from kefu.core.clock import utcnow
 from kefu.store.db import Base, UtcDateTime
 
+log = logging.getLogger(__name__)
 _PENDING = "kefu_pending_events"
 _BUS = "kefu_bus"
 _REGISTRY = "kefu_event_types"
@@ -77,3 +83,46 @@ def unpublished(session: Session, *, limit: int = 1000) -> list[OutboxRow]:
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+class PublishedMarker:
+    """Marks delivered events as published in one UPDATE per interval, not one per event:
+    marking is bookkeeping for crash recovery and must not compete with message writes."""
+
+    def __init__(self, factory: sessionmaker[Session], *, interval_seconds: float = 1.0) -> None:
+        self._factory = factory
+        self._interval = interval_seconds
+        self._ids: list[int] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def delivered(self, batch: Sequence[Envelope]) -> None:
+        self._ids.extend(e.outbox_id for e in batch)
+
+    async def flush(self) -> None:
+        ids, self._ids = self._ids, []
+        if not ids:
+            return
+
+        def _mark() -> None:
+            with self._factory() as session, session.begin():
+                mark_published(session, ids)
+
+        await to_thread.run_sync(_mark)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("marking outbox rows published failed; will retry")
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="kefu-outbox-marker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

@@ -137,7 +137,12 @@ class WebhookWorker:
 
     async def on_event(self, envelope: Envelope) -> None:
         event = envelope.event
-        if not isinstance(event, MessageCreated) or event.channel != "api":
+        if (
+            not isinstance(event, MessageCreated)
+            or event.channel != "api"
+            or event.message.direction != "out"
+            or event.message.private
+        ):
             return
 
         def _create() -> bool:

@@ -248,7 +248,7 @@ def _find_by_channel_id(session: Session, inbox_id: str, channel_message_id: str
 
 def _open_conversation(
     session: Session, inbox: Inbox, contact: Contact
-) -> tuple[Conversation, bool]:
+) -> tuple[Conversation, Literal["created", "reopened", "open"]]:
     conv = session.scalar(
         select(Conversation)
         .where(Conversation.inbox_id == inbox.id, Conversation.contact_id == contact.id)
@@ -271,14 +271,15 @@ def _open_conversation(
         )
         session.add(conv)
         session.flush()
-        return conv, True
+        return conv, "created"
     if conv.state == "resolved":
         conv.state = first_state
         conv.assignee_id = None
         conv.resolved_at = None
         conv.queued_at = now if first_state == "queued" else None
         conv.handoff_reason = None
-    return conv, False
+        return conv, "reopened"
+    return conv, "open"
 
 
 def ingest_inbound(
@@ -300,7 +301,7 @@ def ingest_inbound(
         profile=inbound.profile,
         verified_customer_id=inbound.verified_customer_id,
     )
-    conv, created = _open_conversation(session, inbox, contact)
+    conv, opened = _open_conversation(session, inbox, contact)
     message = _append(
         session,
         conv,
@@ -314,7 +315,7 @@ def ingest_inbound(
         delivery_status="received",
         channel=inbox.channel,
     )
-    if created:
+    if opened == "created":
         outbox.record(
             session,
             ConversationCreated(
@@ -323,7 +324,8 @@ def ingest_inbound(
                 conversation=conversation_read(session, conv),
             ),
         )
-    else:
+    elif opened == "reopened":
+        # Otherwise message.created alone tells the console enough: no snapshot per message.
         _changed(session, conv)
     return IngestResult(message, conv.id, contact.id, True)
 

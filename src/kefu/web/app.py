@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -36,6 +36,7 @@ def build_state(
     outbox.bind(factory, bus)
     state = AppState(
         settings=settings,
+        published=outbox.PublishedMarker(factory),
         engine=engine,
         factory=factory,
         bus=bus,
@@ -55,16 +56,7 @@ def build_state(
     bus.subscribe(state.widgets.on_event)
     bus.subscribe(state.webhooks.on_event)
 
-    async def _delivered(batch: Sequence[Envelope]) -> None:
-        ids = [e.outbox_id for e in batch]
-
-        def _mark() -> None:
-            with transaction(factory) as session:
-                outbox.mark_published(session, ids)
-
-        await to_thread.run_sync(_mark)
-
-    bus.delivered = _delivered
+    bus.delivered = state.published.delivered
     return state
 
 
@@ -94,11 +86,13 @@ def create_app(
         await state.bus.start()
         await _republish_unpublished(state)
         await state.webhooks.start()
+        await state.published.start()
         try:
             yield
         finally:
             await state.webhooks.stop()
             await state.bus.stop()
+            await state.published.stop()
             state.engine.dispose()
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.bus.backend import InProcessBus
+from kefu.bus.outbox import PublishedMarker
 from kefu.channels.webhooks import WebhookWorker
 from kefu.conversations.service import Limits
 from kefu.core.settings import Settings
@@ -17,6 +18,7 @@ from kefu.web.realtime import AgentHub, WidgetHub
 @dataclass(slots=True)
 class AppState:
     settings: Settings
+    published: PublishedMarker
     engine: Engine
     factory: sessionmaker[Session]
     bus: InProcessBus
