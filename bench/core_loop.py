@@ -20,7 +20,6 @@ import os
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,7 +64,11 @@ def wait_port(port: int, timeout: float = 30) -> None:
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def row(name: str, r: dict[str, float], ratio: float) -> str:
+    return f"{name:<44}{r['rate']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{ratio:>14.3f}"
 
 
 def rss(pid: int) -> int:
@@ -157,7 +160,8 @@ with transaction(f) as x:
     ws = create_workspace(x, name="Bench", slug="bench")
     web = create_inbox(x, workspace_id=ws.id, name="web", channel="web")
     api = create_inbox(x, workspace_id=ws.id, name="api", channel="api")
-    create_agent(x, workspace_id=ws.id, email="a@bench.test", name="A", password="bench-password-1", role="admin")
+    create_agent(x, workspace_id=ws.id, email="a@bench.test", name="A",
+                 password="bench-password-1", role="admin")
     _, key = create_api_key(x, workspace_id=ws.id, name="bench")
 with transaction(f) as x:
     _, token = login(x, email="a@bench.test", password="bench-password-1", ttl_seconds=3600)
@@ -307,16 +311,12 @@ async def main_async(args: argparse.Namespace) -> None:
             proc.wait(timeout=10)
 
     print(f"{'path':<44}{'msgs/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'rate vs echo':>14}")
-    print(
-        f"{'bare websocket echo (baseline)':<44}{base['rate']:>9.0f}{base['p50']:>9.2f}{base['p99']:>9.2f}{1.0:>14.2f}"
-    )
+    print(row("bare websocket echo (baseline)", base, 1.0))
     for name, r in (
         ("API channel POST -> agent websocket", api),
         ("widget websocket -> agent websocket", wid),
     ):
-        print(
-            f"{name:<44}{r['rate']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['rate'] / base['rate']:>14.3f}"
-        )
+        print(row(name, r, r["rate"] / base["rate"]))
     print()
     print(
         f"memory per 1,000 idle connections: Kefu widget {kefu_mem / 2**20:.1f} MiB, "

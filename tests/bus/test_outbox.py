@@ -49,9 +49,14 @@ def test_published_after_commit_only(factory: Any) -> None:
         assert bus.published == []  # not before commit
     assert [e.event for e in bus.published] == [Pinged(workspace_id="w", n=1)]
     assert bus.published[0].outbox_id > 0
-    with pytest.raises(RuntimeError), f() as s, s.begin():
-        outbox.record(s, Pinged(workspace_id="w", n=2))
-        raise RuntimeError("the change fails")
+
+    def failing_change() -> None:
+        with f() as s, s.begin():
+            outbox.record(s, Pinged(workspace_id="w", n=2))
+            raise RuntimeError("the change fails")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     assert len(bus.published) == 1  # a rolled-back change publishes nothing
     with f() as s:
         assert [r.payload["n"] for r in s.scalars(select(outbox.OutboxRow))] == [1]
