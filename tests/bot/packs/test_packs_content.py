@@ -51,6 +51,9 @@ APOLOGY = {
     "zh-CN": re.compile(r"抱歉|对不起|道歉|不好意思"),
     "zh-TW": re.compile(r"抱歉|對不起|道歉|不好意思"),
 }
+CJK_GAP = re.compile(
+    r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef] +[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
 DANGLING = re.compile(r"[^\S\n][,!.?:]|[，、][！。，？]|^[，,！!]")
 # Intents whose answer depends on a record: they must ask for it and call this action.
 SLOT_ACTIONS = {
@@ -115,6 +118,9 @@ def test_templates_use_only_whitelisted_names_and_render(industry: str, language
         rendered = env.from_string(intent.answer).render(context)
         assert rendered.strip(), intent.name
         assert "{{" not in rendered and "{%" not in rendered, intent.name
+        if language.startswith("zh"):
+            # Folded YAML lines or template gaps must not leave spaces inside Chinese text.
+            assert not CJK_GAP.search(rendered), (intent.name, rendered)
         # A contact without a known name must not leave a dangling "Hi , ..." behind.
         nameless = env.from_string(intent.answer).render({**context, "contact": {"name": ""}})
         assert not DANGLING.search(nameless), (intent.name, nameless)
