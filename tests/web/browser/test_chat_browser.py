@@ -290,3 +290,83 @@ def test_widget_works_under_a_strict_content_security_policy(
     _send_from_widget(page, "CSP is fine")
     assert violations == []
     visitor.assert_clean()
+
+
+def test_prechat_form_unread_badge_and_too_long_message(
+    live_server: Any, new_page: Callable[..., Any], open_console: Callable[..., Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    seed = live_server.seed
+    admin = live_server.server.login(seed.admin_email, seed.admin_password)
+    with live_server.server.client(admin) as http:
+        r = http.post(
+            "/api/v1/inboxes",
+            json={
+                "name": "Sklep · czat",
+                "channel": "web",
+                "prechat_fields": [
+                    {"name": "name", "required": True},
+                    {"name": "email", "required": False},
+                ],
+            },
+        )
+        assert r.status_code == 201, r.text
+        inbox_token = r.json()["token"]
+    visitor = new_page(locale="pl-PL")
+    shop = visitor.page
+    shop.goto(f"{live_server.url}/demo?inbox={inbox_token}")
+    shop.locator("kefu-chat .launcher").click()
+    form = shop.locator("kefu-chat form.prechat")
+    expect(form).to_be_visible()
+    expect(shop.locator("kefu-chat .title")).to_have_text("Sklep · czat")
+    expect(shop.locator("kefu-chat textarea")).to_be_disabled()  # the name is required
+
+    form.locator("button[type=submit]").click()
+    expect(shop.locator("kefu-chat .error")).to_have_text("Uzupełnij: Imię.")
+    form.locator("input[name=name]").fill("Zofia Nowak")
+    form.locator("input[name=email]").fill("not-an-email")
+    form.locator("button[type=submit]").click()
+    expect(shop.locator("kefu-chat .error")).to_have_text("Podaj poprawny adres e-mail.")
+    form.locator("input[name=email]").fill("zofia@example.pl")
+    form.locator("button[type=submit]").click()
+    expect(form).to_be_hidden()
+    textarea = shop.locator("kefu-chat textarea")
+    expect(textarea).to_be_enabled()
+    expect(textarea).to_be_focused()
+    _send_from_widget(shop, "Czy herbata jaśminowa jest bio?")
+
+    # A message over the server's limit is refused with a clear line, and nothing is stored.
+    textarea.fill("herbata " * 2200)
+    textarea.press("Enter")
+    expect(shop.locator("kefu-chat li.msg.mine").last).to_have_attribute("data-state", "failed")
+    expect(shop.locator("kefu-chat .error")).to_have_text(
+        "Wiadomość jest za długa. Skróć ją, proszę."
+    )
+
+    agent = open_console(seed.admin_email, seed.admin_password)  # admins see every inbox
+    console = agent.page
+    _open_conversation(console, "Czy herbata jaśminowa jest bio?")
+    expect(console.locator("#conv-title")).to_have_text("Zofia Nowak")
+    expect(console.locator("#contact-email")).to_have_text("zofia@example.pl")
+    expect(console.locator(TRANSCRIPT)).to_have_text(["Czy herbata jaśminowa jest bio?"])
+
+    # Escape closes the panel and gives focus back to the launcher; replies raise the badge.
+    textarea.press("Escape")
+    launcher = shop.locator("kefu-chat .launcher")
+    expect(launcher).to_be_focused()
+    _reply(console, "Tak, ma certyfikat EU.")
+    badge = shop.locator("kefu-chat .badge")
+    expect(badge).to_have_text("1")
+    expect(launcher).to_have_attribute("aria-label", "Otwórz czat (Nieprzeczytane: 1)")
+    launcher.press("Enter")
+    expect(badge).to_be_hidden()
+    expect(shop.locator(WIDGET_THEIRS)).to_have_text(["Tak, ma certyfikat EU."])
+
+    shop.reload()  # known contact now: no form again, history back, nothing unread
+    expect(shop.locator("kefu-chat .root")).to_have_attribute("data-connection", "online")
+    expect(form).to_be_hidden()
+    expect(shop.locator(WIDGET_MINE)).to_have_text(["Czy herbata jaśminowa jest bio?"])
+    expect(badge).to_be_hidden()
+    visitor.assert_clean()
+    agent.assert_clean()

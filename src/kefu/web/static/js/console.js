@@ -184,6 +184,7 @@ async function selectConversation(id, { focusComposer = false } = {}) {
   if (switching) {
     state.messages = new Map();
     state.selected = null;
+    state.contact = null;
     clear($("#transcript"));
     hideContactTyping();
     $("#composer-error").textContent = "";
