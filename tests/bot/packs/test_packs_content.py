@@ -98,6 +98,10 @@ def outgoing_texts(loaded: Pack) -> list[tuple[str, str]]:
     return texts
 
 
+def examples_of(loaded: Pack) -> list[tuple[str, str]]:
+    return [(intent.name, example) for intent in loaded.intents for example in intent.examples]
+
+
 @pytest.mark.parametrize(("industry", "language"), SHIPPED)
 def test_pack_loads_with_counts(industry: str, language: str) -> None:
     loaded = pack(industry, language)
@@ -216,14 +220,14 @@ def test_chinese_scripts(industry: str) -> None:
     languages = LANGUAGES_OF[industry]
     if "zh-TW" in languages:
         converters = [opencc.OpenCC(c).convert for c in ("s2t", "s2tw", "s2hk")]
-        for intent in pack(industry, "zh-TW").intents:
-            for text in [*intent.examples, intent.answer]:
-                assert not _simplified_only(text, converters), (intent.name, text)
+        zh_tw = pack(industry, "zh-TW")
+        for name, text in [*outgoing_texts(zh_tw), *examples_of(zh_tw)]:
+            assert not _simplified_only(text, converters), (name, text)
     if "zh-CN" in languages:
         to_simplified = opencc.OpenCC("t2s").convert
-        for intent in pack(industry, "zh-CN").intents:
-            for text in [*intent.examples, intent.answer]:
-                assert to_simplified(text) == text, (intent.name, text)
+        zh_cn = pack(industry, "zh-CN")
+        for name, text in [*outgoing_texts(zh_cn), *examples_of(zh_cn)]:
+            assert to_simplified(text) == text, (name, text)
 
 
 @pytest.mark.parametrize("industry", INDUSTRIES)
