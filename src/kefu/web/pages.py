@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 
 LOCALES = ("zh-CN", "zh-TW", "en", "pl")
@@ -148,10 +154,8 @@ def build_pages_router(
     def static_file(relative: str) -> Response:
         path = assets.file(relative)
         if path is None:
-            return Response(
-                json.dumps({"error": {"code": "not_found", "message": "no such file"}}),
-                status_code=404,
-                media_type="application/json",
+            return JSONResponse(
+                {"error": {"code": "not_found", "message": "no such file"}}, status_code=404
             )
         return FileResponse(
             path, media_type=_STATIC_TYPES[path.suffix], headers={"Cache-Control": STATIC_CACHE}
