@@ -20,6 +20,7 @@ from kefu.store.db import make_engine, make_session_factory, transaction
 from kefu.web import errors
 from kefu.web.api import admin, auth, channels, conversations
 from kefu.web.middleware import BodyLimit, SecurityHeaders
+from kefu.web.pages import build_pages_router
 from kefu.web.realtime import AgentHub, WidgetHub
 from kefu.web.state import AppState
 from kefu.web.ws import router as ws_router
@@ -117,4 +118,5 @@ def create_app(
     for router in (auth.router, conversations.router, admin.router, channels.router):
         app.include_router(router)
     app.include_router(ws_router)
+    app.include_router(build_pages_router())
     return app
