@@ -52,7 +52,8 @@ def test_login_errors_and_console_labels_follow_the_chosen_language(
     expect(page.locator("html")).to_have_attribute("lang", "pl")
     expect(page.locator("#logout")).to_have_text("Wyloguj")
     expect(page.locator('.view-tab[data-view="mine"]')).to_have_text("Moje")
-    expect(page.locator("#filter-tag")).to_have_attribute("placeholder", "Filtruj po tagu")
+    expect(page.locator("#filter-tag + .field-hint")).to_have_text("Filtruj po tagu")
+    expect(page.locator("#composer-hint")).to_have_text("Napisz odpowiedź do klienta…")
     expect(page.locator("#list-empty")).to_have_text("Brak rozmów.")
 
     page.select_option("#locale", "zh-TW")
@@ -127,10 +128,14 @@ def test_typing_canned_response_tags_and_resolve(
     console.locator(".conv-item", has_text="Do you ship to Kraków?").click()
     expect(console.locator(TRANSCRIPT)).to_have_text(["Do you ship to Kraków?"])
 
-    # Typing, both ways.
+    # Typing, both ways; the in-field hints give way to the text.
+    expect(shop.locator("kefu-chat .hint")).to_be_visible()
     shop.locator("kefu-chat textarea").press_sequentially("and to", delay=20)
+    expect(shop.locator("kefu-chat .hint")).to_be_hidden()
     expect(console.locator("#typing")).to_be_visible()
+    expect(console.locator("#composer-hint")).to_be_visible()
     console.locator("#composer-text").press_sequentially("Let me", delay=20)
+    expect(console.locator("#composer-hint")).to_be_hidden()
     expect(shop.locator("kefu-chat .typing")).to_be_visible()
 
     # "/hel" opens the canned menu; Enter renders the chosen response into the composer.
@@ -141,6 +146,7 @@ def test_typing_canned_response_tags_and_resolve(
     console.press("#composer-text", "Enter")
     expect(console.locator("#composer-text")).to_have_value("Hi, Ala Agent from Sklep Testowy.")
     console.press("#composer-text", "Enter")
+    expect(console.locator("#composer-hint")).to_be_visible()  # sent: the box is empty again
     expect(shop.locator("kefu-chat li.msg.theirs:not(.greeting) .text")).to_have_text(
         ["Hi, Ala Agent from Sklep Testowy."]
     )

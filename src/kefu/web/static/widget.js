@@ -48,7 +48,7 @@
       open: "Open chat",
       close: "Close chat",
       title: "Chat with us",
-      placeholder: "Type a message…",
+      hint: "Type a message…",
       send: "Send",
       sending: "Sending…",
       failed: "Not sent",
@@ -84,7 +84,7 @@
       open: "Otwórz czat",
       close: "Zamknij czat",
       title: "Napisz do nas",
-      placeholder: "Napisz wiadomość…",
+      hint: "Napisz wiadomość…",
       send: "Wyślij",
       sending: "Wysyłanie…",
       failed: "Nie wysłano",
@@ -120,7 +120,7 @@
       open: "打开聊天",
       close: "关闭聊天",
       title: "在线客服",
-      placeholder: "输入消息…",
+      hint: "输入消息…",
       send: "发送",
       sending: "发送中…",
       failed: "未发送",
@@ -156,7 +156,7 @@
       open: "開啟聊天",
       close: "關閉聊天",
       title: "線上客服",
-      placeholder: "輸入訊息…",
+      hint: "輸入訊息…",
       send: "傳送",
       sending: "傳送中…",
       failed: "未傳送",
@@ -370,7 +370,9 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
 .btn { border: 1px solid #c5ced8; background: #fff; border-radius: 8px; padding: 6px 12px; cursor: pointer; }
 .btn.primary { background: var(--accent); color: #fff; border-color: var(--accent); font-weight: 600; }
 .compose { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; border-top: 1px solid #e3e7ec; background: #fff; }
-.compose textarea { flex: 1; resize: none; border: 1px solid #c5ced8; border-radius: 10px; padding: 8px 10px; min-height: 40px; max-height: 120px; background: #fff; font-size: 15px; line-height: 1.4; }
+.field { position: relative; flex: 1; display: flex; }
+.hint { position: absolute; left: 11px; right: 11px; top: 9px; color: #8a96a3; pointer-events: none; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 15px; line-height: 1.4; }
+.compose textarea { flex: 1; width: 100%; resize: none; border: 1px solid #c5ced8; border-radius: 10px; padding: 8px 10px; min-height: 40px; max-height: 120px; background: #fff; font-size: 15px; line-height: 1.4; }
 .compose textarea:disabled { background: #f2f4f7; }
 .send { width: 40px; height: 40px; border-radius: 50%; border: 0; background: var(--accent); color: #fff; cursor: pointer; display: grid; place-items: center; flex: none; padding: 0; }
 .send:disabled { opacity: .45; cursor: default; }
@@ -380,7 +382,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
   .root { right: 14px; bottom: 14px; }
   .panel { inset: 0; width: 100%; height: 100%; height: 100dvh; border-radius: 0; }
   .root.open .launcher { display: none; }
-  .compose textarea { font-size: 16px; }
+  .compose textarea, .hint { font-size: 16px; }
 }
 @media (prefers-reduced-motion: reduce) { .launcher { transition: none; } }
 `;
@@ -474,19 +476,19 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
         event.preventDefault();
         this.submitPrechat();
       });
-      this.input = h("textarea", {
-        rows: "1",
-        placeholder: S.placeholder,
-        "aria-label": S.placeholder,
-        enterkeyhint: "send",
-      });
+      this.input = h("textarea", { rows: "1", "aria-label": S.hint, enterkeyhint: "send" });
+      // The in-field hint is an element of its own, shown while the box is empty.
+      this.hintNode = h("span", { class: "hint", "aria-hidden": "true", text: S.hint });
       this.input.addEventListener("keydown", (event) => this.onKeyDown(event));
       this.input.addEventListener("input", () => this.onInput());
       this.input.addEventListener("blur", () => this.stopTyping());
       this.sendButton = h("button", { type: "submit", class: "send", "aria-label": S.send }, [
         icon(ICON_SEND, 20),
       ]);
-      const compose = h("form", { class: "compose" }, [this.input, this.sendButton]);
+      const compose = h("form", { class: "compose" }, [
+        h("div", { class: "field" }, [this.input, this.hintNode]),
+        this.sendButton,
+      ]);
       compose.addEventListener("submit", (event) => {
         event.preventDefault();
         this.sendFromInput();
@@ -748,6 +750,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
     }
 
     autosize() {
+      this.hintNode.hidden = this.input.value !== "";
       this.input.style.height = "auto";
       this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 120)}px`;
     }

@@ -5,7 +5,7 @@
 
 import { AgentStream, ApiError, api } from "./api.js";
 import { CannedMenu } from "./canned.js";
-import { $, clear, debounce, el, safeLink, throttle } from "./dom.js";
+import { $, bindFieldHints, clear, debounce, el, safeLink, setFieldValue, throttle } from "./dom.js";
 import { formatTime, setLocale, t } from "./i18n.js";
 import { errorText, initShell, loadMe, showPresence, toast } from "./shell.js";
 
@@ -188,7 +188,7 @@ async function selectConversation(id, { focusComposer = false } = {}) {
     clear($("#transcript"));
     hideContactTyping();
     $("#composer-error").textContent = "";
-    $("#composer-text").value = "";
+    setFieldValue($("#composer-text"), "");
     canned.close();
   }
   $("#no-selection").hidden = true;
@@ -408,7 +408,7 @@ function bindConversationActions() {
     const name = input.value.trim();
     if (!name) return;
     await conversationAction("tags", { name });
-    input.value = "";
+    setFieldValue(input, "");
   });
 }
 
@@ -441,8 +441,8 @@ function setMode(mode) {
   const composer = $("#composer");
   composer.dataset.mode = mode;
   const textarea = $("#composer-text");
-  const key = mode === "note" ? "composer.note_placeholder" : "composer.reply_placeholder";
-  textarea.placeholder = t(key);
+  const key = mode === "note" ? "composer.note_prompt" : "composer.reply_prompt";
+  $("#composer-hint").textContent = t(key);
   textarea.setAttribute("aria-label", t(key));
   $("#send").textContent = t(mode === "note" ? "composer.add_note" : "composer.send");
   if (mode === "note") stopTyping();
@@ -462,7 +462,7 @@ async function sendComposer() {
       text,
       private: isNote,
     });
-    if (textarea.value.trim() === text) textarea.value = "";
+    if (textarea.value.trim() === text) setFieldValue(textarea, "");
     stopTyping();
     if (state.selectedId === id) addMessage(message);
   } catch (err) {
@@ -481,7 +481,7 @@ async function useCanned(item) {
       `/api/v1/canned-responses/${encodeURIComponent(item.id)}/render`,
       { conversation_id: state.selectedId },
     );
-    textarea.value = rendered.text;
+    setFieldValue(textarea, rendered.text);
   } catch (err) {
     toast(errorText(err));
   }
@@ -623,6 +623,7 @@ async function main() {
   state.agents = new Map(agents.map((a) => [a.id, a]));
   state.inboxes = new Map(inboxes.map((i) => [i.id, i]));
   state.canned = cannedRows;
+  bindFieldHints();
   bindFilters();
   bindConversationActions();
   bindComposer();

@@ -65,3 +65,27 @@ export function debounce(fn, ms) {
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+/**
+ * In-field hints: a `.field-hint` beside an input or textarea inside a `.field-hint-wrap` shows
+ * while the field is empty (the field's aria-label carries the same words for screen readers).
+ */
+export function bindFieldHints(root = document) {
+  for (const wrap of root.querySelectorAll(".field-hint-wrap")) {
+    const field = wrap.querySelector("input, textarea");
+    const hint = wrap.querySelector(".field-hint");
+    if (!field || !hint) continue;
+    const sync = () => {
+      hint.hidden = field.value !== "";
+    };
+    field.addEventListener("input", sync);
+    field.addEventListener("kefu:value", sync);
+    sync();
+  }
+}
+
+/** Sets a field's text from code (no input event fires for that) and updates its hint. */
+export function setFieldValue(field, value) {
+  field.value = value;
+  field.dispatchEvent(new Event("kefu:value"));
+}

@@ -1,5 +1,5 @@
 // UI language for the console pages: JSON catalogs under /static/i18n, applied to every element
-// marked data-i18n (text), data-i18n-placeholder, data-i18n-aria-label and data-i18n-title.
+// marked data-i18n (text), data-i18n-aria-label and data-i18n-title.
 
 export const LOCALES = ["zh-CN", "zh-TW", "en", "pl"];
 const COOKIE = "kefu_locale";
@@ -40,7 +40,7 @@ export function locale() {
   return current;
 }
 
-/** The string for `key`, with {name} placeholders filled from `vars`. */
+/** The string for `key`, with each {name} filled from `vars`. */
 export function t(key, vars = {}) {
   const template = catalog[key] || fallback[key] || key;
   return template.replace(/\{(\w+)\}/g, (whole, name) =>
@@ -53,7 +53,6 @@ export function applyTranslations(root) {
     node.textContent = t(node.dataset.i18n);
   }
   for (const [attr, name] of [
-    ["data-i18n-placeholder", "placeholder"],
     ["data-i18n-aria-label", "aria-label"],
     ["data-i18n-title", "title"],
   ]) {
