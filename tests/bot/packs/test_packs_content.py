@@ -199,17 +199,22 @@ def test_languages_are_not_translations_of_each_other(industry: str) -> None:
         assert verbatim_share(industry, "zh-TW", "zh-CN", to_simplified) < 0.30
 
 
-# Characters OpenCC converts on their own although Taiwan and Hong Kong write them too: the
-# Cantonese particle 晒 (多謝晒; OpenCC gives 曬) and 准 "permit" (核准, 批准; OpenCC gives 準).
-TRADITIONAL_TOO = frozenset("晒准")
+# The Cantonese particle 晒 (多謝晒) is written with this character in Hong Kong; OpenCC gives 曬.
+CANTONESE_TOO = frozenset("晒")
 
 
 def _simplified_only(text: str, converters: list[Any]) -> set[str]:
-    """Characters every simplified→traditional converter changes: not used in TW or HK."""
+    """Characters that every simplified→traditional converter changes both on their own and in
+    context: not used in Taiwan or Hong Kong. Reading the context as well keeps characters that
+    are standard in traditional text too (准 in 核准, 游 in 游泳), which a converter maps to a
+    different traditional character when it sees them alone."""
+    in_context = [convert(text) for convert in converters]
     return {
         ch
-        for ch in text
-        if ch not in TRADITIONAL_TOO and all(convert(ch) != ch for convert in converters)
+        for i, ch in enumerate(text)
+        if ch not in CANTONESE_TOO
+        and all(convert(ch) != ch for convert in converters)
+        and all(len(out) != len(text) or out[i] != ch for out in in_context)
     }
 
 
