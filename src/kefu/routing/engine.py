@@ -427,6 +427,7 @@ class RoutingEngine:
         agent.active[conv.media] = agent.active.get(conv.media, 0) + 1
         agent.last_assigned_at = now
         agent.stats.accepted += 1
+        self._remember_contact(conv, agent)
         wait = now - conv.enqueued_at
         queue.stats.record_answer(wait)
         self._advisors[queue.id].record_answer(now, wait)
@@ -552,7 +553,6 @@ class RoutingEngine:
         wrap = queue.config.wrap_up_seconds
         self._advisors[queue.id].record_handle(now, handle + wrap)
         queue.aht_estimate += _HANDLE_EWMA * (handle + wrap - queue.aht_estimate)
-        self._remember_contact(conv, agent)
         del self._convs[conv.id]
         if agent.total_load == 0:
             agent.free_since = now

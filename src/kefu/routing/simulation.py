@@ -27,7 +27,7 @@ from kefu.routing.metrics import QueueMetrics
 from kefu.routing.model import ConversationRequest
 from kefu.routing.scheduler import SimTimer, SimulationScheduler
 
-HandleTime = Callable[[random.Random, str, str], float]
+HandleTime = Callable[[random.Random, str, str], float]  # (service rng, agent id, queue id)
 MAX_ARRIVALS = 20_000_000
 
 
@@ -66,7 +66,11 @@ class Simulator(ListenerBase):
             raise InvalidInput("patience must be positive")
         self.scheduler = SimulationScheduler(start)
         self.engine = RoutingEngine(config, self.scheduler, self)
-        self.rng = random.Random(seed)
+        # Separate streams: arrivals and patience stay identical whatever the strategy does,
+        # so strategies compared with one seed face exactly the same customers.
+        self.rng = random.Random(f"{seed}/service")
+        self._arrival_rng = random.Random(f"{seed}/arrivals")
+        self._patience_rng = random.Random(f"{seed}/patience")
         self._handle_time = handle_time
         self._patience = patience_seconds
         self._abandon_timers: dict[str, SimTimer] = {}
@@ -80,14 +84,14 @@ class Simulator(ListenerBase):
             self._schedule_arrival(stream)
 
     def _schedule_arrival(self, stream: ArrivalStream) -> None:
-        gap = self.rng.expovariate(stream.rate_per_hour / 3600.0)
+        gap = self._arrival_rng.expovariate(stream.rate_per_hour / 3600.0)
         self.scheduler.call_at(self.scheduler.now() + gap, functools.partial(self._arrive, stream))
 
     def _arrive(self, stream: ArrivalStream) -> None:
         self._count += 1
         conv_id = f"c{self._count}"
         if self._patience is not None:
-            patience = self.rng.expovariate(1.0 / self._patience)
+            patience = self._patience_rng.expovariate(1.0 / self._patience)
             self._abandon_timers[conv_id] = self.scheduler.call_at(
                 self.scheduler.now() + patience, functools.partial(self._abandon, conv_id)
             )
