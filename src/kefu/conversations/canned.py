@@ -75,4 +75,11 @@ def render(session: Session, *, agent: Agent, canned_id: str, conversation_id: s
         "agent.name": agent.name,
         "workspace.name": workspace.name if workspace else "",
     }
-    return _VARIABLE.sub(lambda m: values.get(m.group(1), ""), row.text)
+    # An unknown value drops the variable and the space before it ("Hello , …" reads badly).
+    text = re.sub(
+        r" ?" + _VARIABLE.pattern,
+        lambda m: (m.group(0)[0] if m.group(0)[0] == " " and values.get(m.group(1)) else "")
+        + values.get(m.group(1), ""),
+        row.text,
+    )
+    return text
