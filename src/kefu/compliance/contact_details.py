@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from kefu.compliance.pii import FULLWIDTH_TO_ASCII
+from kefu.compliance.pii import ascii_view
 
 _TLDS = (
     "com|cn|net|org|pl|io|cc|co|info|biz|top|xyz|me|tv|shop|store|site|online|link|app|vip|"
@@ -30,15 +30,15 @@ _QQ = re.compile(
 
 
 def find_links(text: str) -> list[tuple[int, int]]:
-    view = text.translate(FULLWIDTH_TO_ASCII)
+    view = ascii_view(text)
     return [(m.start(), m.end()) for m in _URL.finditer(view)]
 
 
 def find_wechat_ids(text: str) -> list[tuple[int, int]]:
-    view = text.translate(FULLWIDTH_TO_ASCII)
+    view = ascii_view(text)
     return [(m.start(), m.end()) for m in _WECHAT.finditer(view)]
 
 
 def find_qq_numbers(text: str) -> list[tuple[int, int]]:
-    view = text.translate(FULLWIDTH_TO_ASCII)
+    view = ascii_view(text)
     return [(m.start(), m.end()) for m in _QQ.finditer(view)]

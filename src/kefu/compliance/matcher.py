@@ -118,7 +118,8 @@ class CompiledRules:
         if payloads:
             automaton = ahocorasick.Automaton()
             for key, items in payloads.items():
-                automaton.add_word(key, tuple(items))
+                encoded = _as_bytes(key)
+                automaton.add_word(encoded, (len(encoded), len(key), tuple(items)))
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -139,15 +140,27 @@ class CompiledRules:
         hits: list[tuple[int, int, int]] = []
         excused: set[tuple[int, int]] = set()
         allowed: list[tuple[int, int]] = []
-        for end, items in self._automaton.iter(folded.compact):
+        compact = folded.compact
+        raw = compact.encode("utf-8", "surrogatepass")
+        ascii_only = len(raw) == len(compact)
+        for byte_end, (byte_length, char_length, items) in self._automaton.iter(
+            raw.decode("latin-1")
+        ):
+            if ascii_only:
+                end = byte_end + 1
+            else:
+                byte_start = byte_end - byte_length + 1
+                if 0x80 <= raw[byte_start] <= 0xBF:
+                    continue  # starts inside a multi-byte character
+                end = len(raw[:byte_start].decode("utf-8", "surrogatepass")) + char_length
             for item in items:
                 kind = item[0]
                 if kind == _TERM:
-                    hits.append((end - item[2] + 1, end + 1, item[1]))
+                    hits.append((end - item[2], end, item[1]))
                 elif kind == _EXCEPTION:
-                    excused.add((item[1], end - item[2] + 1 + item[3]))
+                    excused.add((item[1], end - item[2] + item[3]))
                 else:
-                    allowed.append(folded.span(end - item[1] + 1, end + 1))
+                    allowed.append(folded.span(end - item[1], end))
         matches = []
         for start, end, index in hits:
             entry = self._entries[index]
@@ -184,6 +197,16 @@ class CompiledRules:
             if not entry.has_digits and not _mostly_letters(folded.original[ostart:oend]):
                 return None
         return ostart, oend
+
+
+def _as_bytes(text: str) -> str:
+    """Keys and text are scanned as UTF-8 bytes (one character per byte, via Latin-1).
+
+    pyahocorasick looks up a node's children linearly, so a root with thousands of CJK
+    children would cost thousands of comparisons per character; over bytes no node has more
+    than 256 children, CJK lead bytes are few, and ASCII text stays one step per character.
+    """
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 def _spacing_looks_deliberate(entry: _Entry, folded: FoldedText, start: int, end: int) -> bool:

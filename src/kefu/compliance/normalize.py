@@ -18,6 +18,7 @@ letters, emoji, tag characters); ``str.translate`` then folds a message in one C
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -221,10 +222,22 @@ class FoldedText:
         return self.chars[j][0] if j < n else ""
 
 
+@cache
+def _bmp_table() -> list[str | int]:
+    """The fold table as a list over the whole BMP: ``str.translate`` indexes a list without
+    hashing, and never has to raise and swallow a ``LookupError`` for unchanged characters."""
+    table = fold_table()
+    return [table.get(cp, cp) for cp in range(0x10000)]
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def fold(text: str) -> FoldedText:
     """Fold ``text`` for matching (see the module docstring)."""
     table = fold_table()
-    folded = text.translate(table)
+    astral = _ASTRAL.search(text) is not None
+    folded = text.translate(table if astral else _bmp_table())
     if len(folded) == len(text):
         return FoldedText(text, folded)
     return FoldedText(text, [table.get(ord(c), c) for c in text])

@@ -224,7 +224,7 @@ _EMAIL = re.compile(
 # country prefix and an optional final X (Chinese resident ids).
 _NUMBER = re.compile(
     r"(?<![A-Za-z0-9_+\-.])"
-    r"(?P<plus>\+ ?)?\(?\d(?:(?:[ \-.]|\) ?| ?\()?\d)*(?:[Xx](?![A-Za-z0-9]))?"
+    r"(?P<plus>\+ ?)?\(?\d(?:(?:[ \-.]|\) ?| ?\()?\d){7,}(?:[Xx](?![A-Za-z0-9]))?"
     r"(?![0-9A-Za-z])"
 )
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
@@ -235,6 +235,20 @@ _PHONE_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _MAX_GROUPS = 8
+# Cheap tests that let most messages skip the expensive passes.
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_CJK = re.compile("[\u4e00-\u9fff]")
+_NOT_ID_CHAR = re.compile(r"[^0-9Xx]")
+_NOT_DIGIT = re.compile(r"\D")
+_DIGIT_RUN = re.compile(r"\d+")
+_PHONE_GROUPING = re.compile(r"\d[ \-()]+\d")
+# Every number the detectors validate has at least eight digits in a run (single separators).
+_EIGHT_DIGITS = re.compile(r"\d(?:[ \-.()]{0,2}\d){7}")
+
+
+def ascii_view(text: str) -> str:
+    """``text`` with full-width ASCII forms made ASCII, one character for one."""
+    return text.translate(FULLWIDTH_TO_ASCII) if _FULLWIDTH.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,21 +321,21 @@ def _valid_e164(digits: str) -> bool:
 def _candidates(view: str) -> Iterable[_Candidate]:
     for m in _NUMBER.finditer(view):
         raw = m.group(0)
-        digits = re.sub(r"[^0-9Xx]", "", raw).upper()
+        digits = _NOT_ID_CHAR.sub("", raw).upper()
         yield _Candidate(
             start=m.start(),
             end=m.end(),
             digits=digits,
             plus=m.group("plus") is not None,
             # Dots group IP addresses and amounts more often than phone numbers.
-            grouped=bool(re.search(r"\d[ \-()]+\d", raw)),
+            grouped=_PHONE_GROUPING.search(raw) is not None,
         )
 
 
 def _sub_candidates(cand: _Candidate, view: str) -> Iterable[_Candidate]:
     """Runs of consecutive digit groups inside a long candidate, longest first."""
     raw = view[cand.start : cand.end]
-    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", raw)]
+    groups = [(m.start(), m.end()) for m in _DIGIT_RUN.finditer(raw)]
     if len(groups) < 2 or len(groups) > _MAX_GROUPS or "." in raw:
         return
     for size in range(len(groups) - 1, 0, -1):
@@ -332,7 +346,7 @@ def _sub_candidates(cand: _Candidate, view: str) -> Iterable[_Candidate]:
             yield _Candidate(
                 start=start,
                 end=end,
-                digits=re.sub(r"\D", "", raw),
+                digits=_NOT_DIGIT.sub("", raw),
                 plus=False,
                 grouped=size > 1,
             )
@@ -351,10 +365,11 @@ def find_personal_data(
     and a Chinese mobile number count as the phone in Chinese text, as the PESEL otherwise.
     """
     wanted = frozenset(kinds) if kinds is not None else frozenset(PERSONAL_DATA_KINDS)
-    view = text.translate(FULLWIDTH_TO_ASCII)
-    chinese = (language or "").lower().startswith("zh") or (
-        language is None and any("\u4e00" <= c <= "\u9fff" for c in text)
-    )
+    view = ascii_view(text)
+    if language is not None:
+        chinese = language.lower().startswith("zh")
+    else:
+        chinese = _CJK.search(text) is not None
     found: list[PersonalData] = []
     taken: list[tuple[int, int]] = []
 
@@ -365,16 +380,21 @@ def find_personal_data(
         if kind in wanted:
             found.append(PersonalData(kind=kind, start=start, end=end, text=text[start:end]))
 
-    for m in _EMAIL.finditer(view):
-        local = m.group(0).split("@", 1)[0]
-        if ".." not in m.group(0) and len(local) <= 64:
-            add("email", m.start(), m.end())
+    if "@" in view:
+        for m in _EMAIL.finditer(view):
+            local = m.group(0).split("@", 1)[0]
+            if ".." not in m.group(0) and len(local) <= 64:
+                add("email", m.start(), m.end())
+    if _EIGHT_DIGITS.search(view) is None:
+        found.sort(key=lambda p: p.start)
+        return found
     for m in _IBAN.finditer(view):
         if valid_iban(m.group(0)):
             add("iban", m.start(), m.end())
-    for m in _VAT_PL.finditer(view):
-        if valid_nip(m.group("nip")):
-            add("nip", m.start(), m.end())
+    if "PL" in view:
+        for m in _VAT_PL.finditer(view):
+            if valid_nip(m.group("nip")):
+                add("nip", m.start(), m.end())
     for cand in _candidates(view):
         if any(cand.start < e and s < cand.end for s, e in taken):
             continue
