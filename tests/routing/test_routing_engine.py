@@ -297,6 +297,36 @@ def test_duplicate_conversation_is_a_conflict(make_desk: DeskFactory) -> None:
         desk.enqueue("c1")
 
 
+def test_bad_requests_are_refused_and_change_nothing(make_desk: DeskFactory) -> None:
+    desk = make_desk(agents=[agent("a1")])
+    with pytest.raises(InvalidInput):
+        desk.enqueue("")
+    with pytest.raises(InvalidInput, match="future"):
+        desk.enqueue("c1", enqueued_at=START + 3600)
+    with pytest.raises(InvalidInput):
+        desk.enqueue("c2", queue_id="nope")
+    assert desk.engine.conversation_ids() == []
+    assert desk.offers() == []
+
+
+def test_a_transfer_is_answered_once_in_the_metrics(make_desk: DeskFactory) -> None:
+    desk = make_desk(
+        queues=[queue(auto_accept=True), queue("billing", skill="billing", auto_accept=True)],
+        agents=[agent("a1"), agent("b1", skills={"billing": 5})],
+    )
+    desk.enqueue("c1")
+    desk.advance(30)
+    desk.engine.requeue("c1", "billing")
+    assert desk.assignments() == [("c1", "a1"), ("c1", "b1")]
+    desk.advance(60)
+    desk.engine.release("c1")
+    sales, billing = desk.engine.queue_metrics("sales"), desk.engine.queue_metrics("billing")
+    assert (sales.answered, billing.answered) == (1, 0)
+    assert billing.handled == 1
+    assert desk.engine.agent_metrics("a1").handled == 1  # its 30 s segment
+    assert desk.engine.agent_metrics("a1").aht_seconds == pytest.approx(30)
+
+
 def test_priority_jumps_the_line(make_desk: DeskFactory) -> None:
     desk = make_desk(queues=[queue(auto_accept=True)], agents=[agent("a1", presence="offline")])
     desk.enqueue("normal1")

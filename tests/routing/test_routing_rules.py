@@ -182,6 +182,24 @@ def test_engine_routes_by_rules(make_desk: DeskFactory) -> None:
             "time zone",
         ),
         ({"queues": [{"id": "a", "max_waiting": 3}], "default_queue": "a"}, "overflow_queue"),
+        (
+            {
+                "queues": [
+                    {"id": "a", "max_waiting": 3, "overflow_queue": "v"},
+                    {"id": "v", "media": "voice"},
+                ],
+                "default_queue": "a",
+            },
+            "takes voice",
+        ),
+        (
+            {
+                "queues": [{"id": "a"}],
+                "default_queue": "a",
+                "rules": [{"queue": "a", "channels": ["voice"]}],
+            },
+            "carries voice",
+        ),
     ],
 )
 def test_bad_configuration_is_one_clear_error(config: dict[str, object], message: str) -> None:

@@ -232,9 +232,25 @@ class RoutingConfig(_Model):
                     raise ValueError(f"queue {queue.id}: overflow target {target!r} is unknown")
                 if target == queue.id:
                     raise ValueError(f"queue {queue.id}: cannot overflow into itself")
+        media = {queue.id: queue.media for queue in self.queues}
+        for queue in self.queues:
+            targets = [step.overflow_to for step in queue.widening if step.overflow_to]
+            targets += [queue.overflow_queue] if queue.overflow_queue else []
+            for target in targets:
+                if media[target] != queue.media:
+                    raise ValueError(
+                        f"queue {queue.id}: overflow target {target!r} takes {media[target]}, "
+                        f"not {queue.media}"
+                    )
         for index, rule in enumerate(self.rules):
             if rule.queue not in known:
                 raise ValueError(f"rule {index}: queue {rule.queue!r} is unknown")
+            for channel in rule.channels:
+                if self.media_for(channel) != media[rule.queue]:
+                    raise ValueError(
+                        f"rule {index}: channel {channel!r} carries {self.media_for(channel)} "
+                        f"but queue {rule.queue!r} takes {media[rule.queue]}"
+                    )
             if rule.business_hours is not None and rule.business_hours not in calendars:
                 raise ValueError(f"rule {index}: business hours {rule.business_hours!r} unknown")
         return self

@@ -5,23 +5,32 @@ comes online or frees a slot, an offer is rejected or expires, a wrap-up ends, a
 a sticky reservation runs out. Each public method (and each timer) is one operation; the
 listener hears about its decisions after the operation has finished, in order, so a listener
 may call back into the engine. The engine is not thread-safe: run it on one event loop.
+
+If a listener raises, the exception reaches the caller of the operation and the undelivered
+decisions stay queued; they are delivered, in order, when the next operation finishes.
+
+The state transitions (offer, assign, withdraw, release, wrap-up, widening, overflow, sticky
+reservations) stay together in this one class on purpose: the engine's promises (no agent over
+capacity, no conversation lost or assigned twice, nobody waiting while an eligible agent idles)
+hold across all of them, and reading them side by side is how one checks that. Positions
+(:mod:`.positions`), read-only views (:mod:`.views`), the indexes (:mod:`.state`) and rebuilding
+from a snapshot (:mod:`.snapshot`) live apart.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import math
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from kefu.core.errors import Conflict, InvalidInput, NotFound
 from kefu.routing.config import AgentSpec, Presence, RoutingConfig
 from kefu.routing.listener import ListenerBase, RoutingListener, WithdrawReason
-from kefu.routing.metrics import AgentMetrics, QueueMetrics, queue_metrics
+from kefu.routing.metrics import AgentMetrics, QueueMetrics
 from kefu.routing.model import ConversationRequest
+from kefu.routing.positions import PositionBoard
 from kefu.routing.rules import QueueSelector
 from kefu.routing.scheduler import Scheduler
 from kefu.routing.staffing import StaffingAdvisor, StaffingRecommendation
@@ -29,14 +38,22 @@ from kefu.routing.state import (
     ASSIGNED,
     OFFERED,
     RESERVED,
-    STATE_NAMES,
     WAITING,
     AgentState,
     ConvState,
     QueueState,
 )
+from kefu.routing.views import (
+    AgentStatus,
+    ConversationStatus,
+    agent_status,
+    agent_view,
+    conversation_status,
+    queue_view,
+)
 
 UNPLACED = -1  # between two places: just withdrawn, not yet routed again
+_CLOCK_SKEW = 5.0  # seconds another server's clock may run ahead of ours
 _SETTABLE = ("online", "away", "offline")
 _HANDLE_EWMA = 0.05
 
@@ -64,30 +81,6 @@ def _operation(
                 self._drain()
 
     return wrapper
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationStatus:
-    id: str
-    state: str  # waiting | reserved | offered | assigned
-    queue_id: str
-    agent_id: str | None
-    enqueued_at: float
-    priority: int
-    min_proficiency: int
-    declined_by: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class AgentStatus:
-    id: str
-    presence: Presence
-    load: dict[str, int]
-    capacity: dict[str, int]
-    conversations: frozenset[str]
-    offers: frozenset[str]
-    queues: tuple[str, ...]
-    free_since: float
 
 
 class RoutingEngine:
@@ -123,6 +116,13 @@ class RoutingEngine:
         self._events: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._depth = 0
         self._draining = False
+        self._positions = PositionBoard(
+            interval=config.position_update_seconds,
+            granularity=config.eta_granularity_seconds,
+            scheduler=scheduler,
+            notify=self._notify_position,
+            as_operation=self._run_as_operation,
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -200,6 +200,9 @@ class RoutingEngine:
         agent.capacity = dict(spec.capacity)
         self._join_queues(agent)
         self._refresh(agent)
+        for conv in list(agent.reserved):  # reserved under the old skills: route afresh
+            self._unreserve(conv)
+            self._return_to_queue(conv)
         if agent.presence == "online":
             self._feed(agent)
 
@@ -212,7 +215,8 @@ class RoutingEngine:
                 f"agent {agent_id!r} still has {len(agent.conversations)} conversations; "
                 "release or requeue them first"
             )
-        self._change_presence(agent, "offline")
+        if agent.presence != "offline":
+            self._change_presence(agent, "offline")
         for queue in agent.queues:
             queue.index.discard(agent.id)
             queue.members.pop(agent.id, None)
@@ -261,9 +265,13 @@ class RoutingEngine:
     @_operation
     def enqueue(self, request: ConversationRequest) -> str:
         """Route a conversation: offer it to an agent now or queue it. Returns its queue id."""
+        if not request.id or not isinstance(request.id, str):
+            raise InvalidInput("a conversation needs a non-empty string id")
         if request.id in self._convs:
             raise Conflict(f"conversation {request.id!r} is already in routing")
         now = self.now()
+        if request.enqueued_at is not None and request.enqueued_at > now + _CLOCK_SKEW:
+            raise InvalidInput("enqueued_at lies in the future")
         choice = self._selector.choose(request, now)
         media = self.config.media_for(request.channel)
         hops = self._admit(self._queues[choice.queue_id])
@@ -428,9 +436,11 @@ class RoutingEngine:
         agent.last_assigned_at = now
         agent.stats.accepted += 1
         self._remember_contact(conv, agent)
-        wait = now - conv.enqueued_at
-        queue.stats.record_answer(wait)
-        self._advisors[queue.id].record_answer(now, wait)
+        wait = max(0.0, now - conv.enqueued_at)
+        if not conv.answered:  # a transfer is answered again, but counted once
+            conv.answered = True
+            queue.stats.record_answer(wait)
+            self._advisors[queue.id].record_answer(now, wait)
         self._refresh(agent)
         self._emit(self._listener.on_assigned, conv.id, agent.id, queue.id, wait)
 
@@ -546,7 +556,7 @@ class RoutingEngine:
         agent.active[conv.media] -= 1
         agent.load[conv.media] -= 1
         agent.conversations.discard(conv.id)
-        handle = now - conv.assigned_at
+        handle = max(0.0, now - conv.assigned_at)
         queue.stats.record_handle(handle)
         agent.stats.handled += 1
         agent.stats.handle_total += handle
@@ -628,7 +638,7 @@ class RoutingEngine:
             agent = self._withdraw_offer(conv, "abandoned")
         self._cancel_conv_timers(conv)
         del self._convs[conv.id]
-        wait = now - conv.enqueued_at
+        wait = max(0.0, now - conv.enqueued_at)
         queue.stats.record_abandon(wait)
         self._advisors[queue.id].record_abandon(now, wait)
         self._emit(self._listener.on_abandoned, conv.id, queue.id, wait)
@@ -733,84 +743,33 @@ class RoutingEngine:
     # ------------------------------------------------------------------ positions
 
     def _mark_dirty(self, queue: QueueState) -> None:
-        interval = self.config.position_update_seconds
-        if interval is None:
-            return
-        queue.dirty = True
-        if queue.flush_timer is None:
-            queue.flush_timer = self._scheduler.call_at(
-                self.now() + interval, functools.partial(self._on_flush_positions, queue)
-            )
+        self._positions.mark(queue)
 
-    @_operation
-    def _on_flush_positions(self, queue: QueueState) -> None:
-        queue.flush_timer = None
-        queue.dirty = False
-        slots = self._staffed_slots(queue)
-        for position, conv in enumerate(queue.ordered(), start=1):
-            eta = self._eta(queue, position, slots)
-            if position != conv.last_position or eta != conv.last_eta:
-                conv.last_position = position
-                conv.last_eta = eta
-                self._emit(self._listener.on_position_changed, conv.id, queue.id, position, eta)
+    def _run_as_operation(self, work: Callable[[], None]) -> None:
+        self._depth += 1
+        try:
+            work()
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._drain()
 
-    def _staffed_slots(self, queue: QueueState) -> int:
-        return sum(
-            agent.capacity.get(queue.media, 0)
-            for agent in queue.members.values()
-            if agent.presence in ("online", "wrap_up")
-        )
-
-    def _eta(self, queue: QueueState, position: int, slots: int) -> float | None:
-        """Expected wait at ``position``: that many slots must free up, at slots / AHT each."""
-        if slots <= 0:
-            return None
-        grain = self.config.eta_granularity_seconds
-        return math.ceil(position * queue.aht_estimate / slots / grain) * grain
+    def _notify_position(
+        self, conv_id: str, queue_id: str, position: int, eta: float | None
+    ) -> None:
+        self._emit(self._listener.on_position_changed, conv_id, queue_id, position, eta)
 
     def position(self, conversation_id: str) -> tuple[int, float | None] | None:
         """(position, estimated wait) of a waiting conversation; None if it is not waiting."""
-        conv = self._conv(conversation_id)
-        if conv.state != WAITING:
-            return None
-        queue = conv.queue
-        mine = (conv.key0, conv.enqueued_at, conv.seq)
-        ahead = sum(
-            1
-            for heap in queue.heaps
-            for e in heap
-            if e[4].token == e[3] and (e[0], e[1], e[2]) < mine
-        )
-        return ahead + 1, self._eta(queue, ahead + 1, self._staffed_slots(queue))
+        return self._positions.position(self._conv(conversation_id))
 
     # ------------------------------------------------------------------ queries
 
     def conversation_status(self, conversation_id: str) -> ConversationStatus:
-        conv = self._conv(conversation_id)
-        state = conv.state
-        return ConversationStatus(
-            id=conv.id,
-            state=STATE_NAMES.get(state, "waiting"),
-            queue_id=conv.queue.id,
-            agent_id=conv.agent.id if conv.agent is not None else None,
-            enqueued_at=conv.enqueued_at,
-            priority=conv.priority,
-            min_proficiency=conv.queue.level_min[conv.level],
-            declined_by=frozenset(conv.declined or ()),
-        )
+        return conversation_status(self._conv(conversation_id))
 
     def agent_status(self, agent_id: str) -> AgentStatus:
-        agent = self._agent(agent_id)
-        return AgentStatus(
-            id=agent.id,
-            presence=agent.presence,
-            load={m: n for m, n in agent.load.items() if n},
-            capacity=dict(agent.capacity),
-            conversations=frozenset(agent.conversations),
-            offers=frozenset(agent.offers),
-            queues=tuple(q.id for q in agent.queues),
-            free_since=agent.free_since,
-        )
+        return agent_status(self._agent(agent_id))
 
     def conversation_ids(self) -> list[str]:
         return list(self._convs)
@@ -825,46 +784,10 @@ class RoutingEngine:
         return self._queue(queue_id).waiting
 
     def queue_metrics(self, queue_id: str) -> QueueMetrics:
-        queue = self._queue(queue_id)
-        now = self.now()
-        busy = staffed = 0.0
-        for agent in queue.members.values():
-            agent.accrue(now)
-            busy += agent.stats.busy_seconds
-            staffed += agent.stats.staffed_seconds
-        oldest = min(
-            (e[1] for heap in queue.heaps for e in heap if e[4].token == e[3]), default=now
-        )
-        return queue_metrics(
-            queue.id,
-            queue.stats,
-            now=now,
-            waiting_now=queue.waiting,
-            longest_wait_now=now - oldest,
-            busy_seconds=busy,
-            staffed_seconds=staffed,
-        )
+        return queue_view(self._queue(queue_id), self.now())
 
     def agent_metrics(self, agent_id: str) -> AgentMetrics:
-        agent = self._agent(agent_id)
-        now = self.now()
-        agent.accrue(now)
-        stats = agent.stats
-        return AgentMetrics(
-            agent_id=agent.id,
-            presence=agent.presence,
-            interval_seconds=now - stats.interval_start,
-            active_conversations=len(agent.conversations),
-            offered=stats.offered,
-            accepted=stats.accepted,
-            rejected=stats.rejected,
-            timed_out=stats.timed_out,
-            handled=stats.handled,
-            aht_seconds=stats.handle_total / stats.handled if stats.handled else None,
-            occupancy=stats.busy_seconds / stats.staffed_seconds if stats.staffed_seconds else None,
-            busy_seconds=stats.busy_seconds,
-            staffed_seconds=stats.staffed_seconds,
-        )
+        return agent_view(self._agent(agent_id), self.now())
 
     def reset_metrics(self) -> None:
         """Start a new reporting interval (queue and agent counters back to zero)."""

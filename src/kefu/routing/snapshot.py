@@ -162,6 +162,7 @@ def _restore_assignment(engine: RoutingEngine, saved: Assignment) -> None:
     conv.state = ASSIGNED
     conv.agent = agent
     conv.assigned_at = saved.assigned_at
+    conv.answered = True
     agent.load[media] = agent.load.get(media, 0) + 1
     agent.active[media] = agent.active.get(media, 0) + 1
     agent.conversations.add(conv.id)

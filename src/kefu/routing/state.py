@@ -246,6 +246,7 @@ def _first_allowed(
 class ConvState:
     __slots__ = (
         "agent",
+        "answered",
         "assigned_at",
         "channel",
         "contact_id",
@@ -301,6 +302,7 @@ class ConvState:
         self.token = 0
         self.agent: AgentState | None = None
         self.assigned_at = 0.0
+        self.answered = False
         self.declined: set[str] | None = None
         self.last_agent_id: str | None = None
         self.sticky_agent: AgentState | None = None
@@ -324,7 +326,6 @@ class QueueState:
         "aging",
         "aht_estimate",
         "config",
-        "dirty",
         "flush_timer",
         "heaps",
         "id",
@@ -355,7 +356,6 @@ class QueueState:
         self.waiting = 0
         self.stale = 0
         self.stats = QueueStats(config.sl_seconds, now)
-        self.dirty = False
         self.flush_timer: TimerHandle | None = None
         self.aht_estimate = config.expected_handle_seconds
 
