@@ -44,3 +44,73 @@ def list_command(
     for info in packs:
         table.add_row(info.industry, info.language, str(info.intents))
     Console().print(table)
+
+
+# Each language's examples are compared with the ones of the language it could have been
+# translated from; Chinese through OpenCC so a mere script conversion would show up.
+_TWINS = {
+    "en": ("pl", None),
+    "pl": ("en", None),
+    "zh-TW": ("zh-CN", "t2s"),
+    "zh-CN": ("zh-TW", "s2tw"),
+}
+
+
+_HEADERS = {
+    "min_examples": "min/intent",
+    "slot_intents": "slots",
+    "handoff_intents": "handoffs",
+    "verbatim_in_twin": "in twin",
+    "separability": "baseline acc",
+}
+
+
+@app.command("stats")
+def stats_command(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table."),
+    with_separability: bool = typer.Option(
+        False, "--separability", help="Also cross-validate a lexical baseline on each pack."
+    ),
+) -> None:
+    """Sizes of every shipped pack, overlap with its twin language, optional separability."""
+    import json
+
+    import opencc
+    from rich.console import Console
+    from rich.table import Table
+
+    from kefu.bot.packs.loader import list_packs, load_pack
+    from kefu.bot.packs.stats import pack_stats, separability, verbatim_share
+    from kefu.cli.common import fail
+    from kefu.core.errors import KefuError
+
+    rows = []
+    try:
+        infos = list_packs()
+        shipped = {(info.industry, info.language) for info in infos}
+        for info in infos:
+            pack = load_pack(info.industry, info.language)
+            row: dict[str, object] = dict(vars(pack_stats(pack)))
+            twin, conversion = _TWINS[info.language]
+            if (info.industry, twin) in shipped:
+                convert = opencc.OpenCC(conversion).convert if conversion else None
+                share = verbatim_share(pack, load_pack(info.industry, twin), convert)
+                row["verbatim_in_twin"] = round(share, 3)
+            if with_separability:
+                row["separability"] = round(separability(pack), 3)
+            rows.append(row)
+    except KefuError as exc:
+        fail(exc.message)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title="Script pack statistics")
+    columns = list(rows[0]) if rows else []
+    for column in columns:
+        if column in {"industry", "language"}:
+            table.add_column(column)
+        else:
+            table.add_column(_HEADERS.get(column, column), justify="right")
+    for row in rows:
+        table.add_row(*(str(row.get(column, "")) for column in columns))
+    Console().print(table)

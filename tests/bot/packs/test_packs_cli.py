@@ -41,3 +41,14 @@ def test_list_table() -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     result = runner.invoke(app, ["list", "--yaml"])
     assert result.exit_code == 2
+
+
+def test_stats_json() -> None:
+    result = runner.invoke(app, ["stats", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == len(list_packs())
+    for row in rows:
+        assert row["examples"] >= 12 * row["intents"]
+        assert 0 <= row["verbatim_in_twin"] < 0.3
+        assert "separability" not in row

@@ -62,6 +62,11 @@ def test_list_packs_reports_every_shipped_file() -> None:
         assert info.intents == len(load_catalog(info.industry).intents)
 
 
+def test_every_industry_ships_in_every_language() -> None:
+    pairs = [(info.industry, info.language) for info in list_packs()]
+    assert pairs == [(i, lang) for i in INDUSTRIES for lang in LANGUAGES]
+
+
 def test_load_pack_is_cached_and_matches_the_catalog() -> None:
     info = list_packs()[0]
     pack = load_pack(info.industry, info.language)
