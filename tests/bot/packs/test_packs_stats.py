@@ -9,14 +9,64 @@ from kefu.bot.packs.loader import load_pack
 from kefu.bot.packs.schema import MIN_EXAMPLES, REQUIRED_INTENTS, Catalog, PackFile, build_pack
 from kefu.bot.packs.stats import pack_stats, separability, verbatim_share
 
-
-FILLERS = "please could you tell me about the when where how is do any help".split()
-KEYWORDS = (
-    "apple banana cherry dragon eagle falcon guitar harbor igloo jacket kettle lemon mango "
-    "needle orange pepper quartz rabbit saddle tomato umbrella violin walnut xylophone yogurt "
-    "zebra anchor bottle candle donkey engine feather garlic hammer island jungle koala lantern "
-    "mirror nutmeg"
-).split()
+FILLERS = [
+    "please",
+    "could",
+    "you",
+    "tell",
+    "me",
+    "about",
+    "the",
+    "when",
+    "where",
+    "how",
+    "is",
+    "do",
+    "any",
+    "help",
+]
+KEYWORDS = [
+    "apple",
+    "banana",
+    "cherry",
+    "dragon",
+    "eagle",
+    "falcon",
+    "guitar",
+    "harbor",
+    "igloo",
+    "jacket",
+    "kettle",
+    "lemon",
+    "mango",
+    "needle",
+    "orange",
+    "pepper",
+    "quartz",
+    "rabbit",
+    "saddle",
+    "tomato",
+    "umbrella",
+    "violin",
+    "walnut",
+    "xylophone",
+    "yogurt",
+    "zebra",
+    "anchor",
+    "bottle",
+    "candle",
+    "donkey",
+    "engine",
+    "feather",
+    "garlic",
+    "hammer",
+    "island",
+    "jungle",
+    "koala",
+    "lantern",
+    "mirror",
+    "nutmeg",
+]
 
 
 def synthetic(same_keyword: tuple[str, ...] = ()) -> Any:
