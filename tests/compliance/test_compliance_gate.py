@@ -210,3 +210,10 @@ def test_reply_windows_are_exposed_through_the_gate(gate: ComplianceGate) -> Non
     window = gate.reply_window("wechat")
     assert window is not None and (window.hours, window.max_messages) == (48, 5)
     assert gate.reply_window("web") is None
+
+
+def test_many_findings_in_a_long_text_are_resolved_without_overlaps(gate: ComplianceGate) -> None:
+    text = "全网最低价，第一次购买也可以！" * 500
+    findings = gate.check(text, language="zh").findings
+    assert [f.matched_text for f in findings] == ["全网最低价"] * 500
+    assert all(text[f.start : f.end] == f.matched_text for f in findings)

@@ -54,3 +54,16 @@ def test_every_compact_character_comes_from_an_original_one(text: str) -> None:
     for i in range(len(folded.compact)):
         s, e = folded.span(i, i + 1)
         assert 0 <= s < e <= len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "最", " ", "\u200b", ".", "。", "Ｂ", "\u0301", "1"]), max_size=40
+    )
+)
+def test_run_walk_agrees_with_the_position_list(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    walked = fold(text)
+    expected = fold(text).positions()
+    assert [walked.original_index(i) for i in range(len(walked.compact))] == expected

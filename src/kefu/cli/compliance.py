@@ -172,7 +172,7 @@ def redact(
         bool, typer.Option("--partial", help="Keep part of each value (138****5678).")
     ] = False,
 ) -> None:
-    """Print TEXT with validated personal data masked ([phone], or partially)."""
+    """Print TEXT with validated personal data masked by kind, or partially with --partial."""
     from kefu.compliance.pii import redact_personal_data
 
     content = _read_text(text)

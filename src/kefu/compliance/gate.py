@@ -10,6 +10,7 @@ The gate is immutable after construction apart from that cache, and safe to use 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from typing import Any, Literal, get_args
 from kefu.compliance.catalog import Catalog, load_catalog, require_keys, resolve_locale
 from kefu.compliance.errors import RuleSetError
 from kefu.compliance.matcher import CompiledRules, RuleMatch
-from kefu.compliance.normalize import fold, t2s_map
+from kefu.compliance.normalize import fold, traditional_chars
 from kefu.compliance.pii import (
     PERSONAL_DATA_KINDS,
     RedactionStyle,
@@ -173,8 +174,7 @@ def _s2t() -> Any:
 
 
 def _traditional(text: str) -> bool:
-    t2s = t2s_map()
-    return any(c in t2s for c in text)
+    return traditional_chars().search(text) is not None
 
 
 def _workspace_terms(rules: WorkspaceRules) -> list[Term]:
@@ -315,12 +315,8 @@ class ComplianceGate:
                         )
                     )
         if allowed:
-            findings = [
-                f
-                for f in findings
-                if f.source == "platform"
-                or not any(a <= f.start and f.end <= b for a, b in allowed)
-            ]
+            excused = _Coverage(allowed)
+            findings = [f for f in findings if f.source == "platform" or not excused.covers(f)]
         findings = _without_overlaps(findings)
         return Verdict(
             decision=_decision(findings), findings=tuple(findings), rules_version=self.version
@@ -448,16 +444,38 @@ def _decision(findings: Sequence[Finding]) -> Decision:
 
 def _without_overlaps(findings: list[Finding]) -> list[Finding]:
     """One finding per span (the most severe), and none inside a longer one of its category."""
+    if len(findings) < 2:
+        return findings
     ordered = sorted(
         findings, key=lambda f: (f.start, -(f.end - f.start), -SEVERITY_RANK[f.severity])
     )
     kept: list[Finding] = []
+    spans: set[tuple[int, int]] = set()
+    # Kept findings start no later than the current one, so it lies inside one of its category
+    # exactly when it ends no later than the furthest end kept so far for that category.
+    furthest: dict[str, int] = {}
     for f in ordered:
-        if any(
-            (g.start, g.end) == (f.start, f.end)
-            or (g.category == f.category and g.start <= f.start and f.end <= g.end)
-            for g in kept
-        ):
+        if (f.start, f.end) in spans or f.end <= furthest.get(f.category, -1):
             continue
         kept.append(f)
+        spans.add((f.start, f.end))
+        furthest[f.category] = max(furthest.get(f.category, -1), f.end)
     return kept
+
+
+class _Coverage:
+    """The union of some spans, for asking whether a finding lies inside it."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [m[0] for m in merged]
+        self._ends = [m[1] for m in merged]
+
+    def covers(self, finding: Finding) -> bool:
+        i = bisect_right(self._starts, finding.start) - 1
+        return i >= 0 and finding.end <= self._ends[i]

@@ -172,7 +172,7 @@ class FoldedText:
     list of strings.
     """
 
-    __slots__ = ("_positions", "chars", "compact", "original")
+    __slots__ = ("_positions", "_removed", "chars", "compact", "original")
 
     def __init__(self, original: str, chars: Sequence[str]) -> None:
         self.original = original
@@ -182,6 +182,7 @@ class FoldedText:
         else:
             self.compact = "".join(c for c in chars if c != TRANSPARENT and c != GAP)
         self._positions: list[int] | None = None
+        self._removed: list[tuple[int, int]] | None = None
 
     def positions(self) -> list[int]:
         """For each compact index, the index of the original character it came from."""
@@ -195,11 +196,27 @@ class FoldedText:
                 ]
         return self._positions
 
+    def original_index(self, compact_index: int) -> int:
+        """The index of the original character that compact character ``compact_index`` came
+        from. For the usual one-character-per-character fold it walks the (few) runs of removed
+        separators instead of building a full position list."""
+        if self._positions is not None or not isinstance(self.chars, str):
+            return self.positions()[compact_index]
+        if self._removed is None:
+            self._removed = [
+                (m.start(), m.end() - m.start()) for m in _REMOVED.finditer(self.chars)
+            ]
+        index = compact_index
+        for start, length in self._removed:
+            if start > index:
+                break
+            index += length
+        return index
+
     def span(self, compact_start: int, compact_end: int) -> tuple[int, int]:
         """The original ``[start, end)`` of the compact slice ``[compact_start, compact_end)``."""
-        positions = self.positions()
-        start = positions[compact_start]
-        end = positions[compact_end - 1] + 1
+        start = self.original_index(compact_start)
+        end = self.original_index(compact_end - 1) + 1
         # Combining marks after the last letter belong to it ("cafe" + U+0301).
         original = self.original
         while end < len(original) and unicodedata.combining(original[end]):
@@ -231,6 +248,7 @@ def _bmp_table() -> list[str | int]:
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_REMOVED = re.compile("[\x00\x01]+")
 
 
 def fold(text: str) -> FoldedText:
@@ -264,6 +282,13 @@ def fold_key(term: str) -> tuple[str, frozenset[int]]:
     breaks.discard(0)
     breaks.discard(offset)
     return folded.compact, frozenset(breaks)
+
+
+@cache
+def traditional_chars() -> re.Pattern[str]:
+    """Matches any character that the t2s map changes (a sign of traditional script)."""
+    chars = "".join(sorted(t2s_map()))
+    return re.compile("[" + re.escape(chars) + "]")
 
 
 def is_word_char(c: str) -> bool:
