@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from kefu.compliance.errors import UnknownChannel, UnsupportedLocale
@@ -210,6 +212,11 @@ def test_reply_windows_are_exposed_through_the_gate(gate: ComplianceGate) -> Non
     window = gate.reply_window("wechat")
     assert window is not None and (window.hours, window.max_messages) == (48, 5)
     assert gate.reply_window("web") is None
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    check = gate.can_reply(
+        "wechat", last_inbound_at=now - timedelta(hours=1), sent_since=5, now=now
+    )
+    assert not check and check.reason == "quota_exhausted"
 
 
 def test_many_findings_in_a_long_text_are_resolved_without_overlaps(gate: ComplianceGate) -> None:

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any, Literal, get_args
 
@@ -410,8 +411,17 @@ class ComplianceGate:
     def reply_window(self, channel: str) -> ReplyWindow | None:
         return self.platforms.reply_window(channel)
 
-    def can_reply(self, channel: str, **kwargs: Any) -> ReplyCheck:
-        return self.platforms.can_reply(channel, **kwargs)
+    def can_reply(
+        self,
+        channel: str,
+        *,
+        last_inbound_at: datetime | None,
+        sent_since: int,
+        now: datetime | None = None,
+    ) -> ReplyCheck:
+        return self.platforms.can_reply(
+            channel, last_inbound_at=last_inbound_at, sent_since=sent_since, now=now
+        )
 
 
 def redact(text: str, findings: Iterable[Finding], *, style: RedactionStyle = "partial") -> str:
