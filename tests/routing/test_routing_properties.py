@@ -26,6 +26,8 @@ from kefu.routing import (
     RoutingRule,
     SimulationScheduler,
     WideningStep,
+    restore_engine,
+    take_snapshot,
 )
 from kefu.routing.listener import Assigned, Offered, OfferWithdrawn, PresenceChanged
 
@@ -75,7 +77,7 @@ class AcdMachine(RuleBasedStateMachine):
         phone = QueueConfig(
             id="phone", skill="sales", media="voice", offer_timeout_seconds=offer_timeout
         )
-        config = RoutingConfig(
+        self.config = RoutingConfig(
             queues=(sales, support, phone),
             default_queue="sales",
             rules=(
@@ -87,7 +89,7 @@ class AcdMachine(RuleBasedStateMachine):
         )
         self.clock = SimulationScheduler(1_000_000.0)
         self.events = CollectingListener()
-        self.engine = RoutingEngine(config, self.clock, self.events)
+        self.engine = RoutingEngine(self.config, self.clock, self.events)
         self.specs: dict[str, AgentSpec] = {}
         for agent_id, (skills, capacity, presence) in zip(AGENTS, specs, strict=True):
             spec = AgentSpec(id=agent_id, skills=skills, capacity=capacity, presence=presence)  # type: ignore[arg-type]
@@ -189,6 +191,36 @@ class AcdMachine(RuleBasedStateMachine):
         conv_id = data.draw(st.sampled_from(sorted(self.live - self.assigned)))
         self.engine.abandon(conv_id)
         self.live.discard(conv_id)
+        self._digest()
+
+    @precondition(lambda self: bool(self.assigned))
+    @rule(data=st.data())
+    def transfer(self, data: Any) -> None:
+        conv_id = data.draw(st.sampled_from(sorted(self.assigned)))
+        queue_id = self.engine.conversation_status(conv_id).queue_id
+        if queue_id != "phone":
+            self.engine.requeue(conv_id, "support" if queue_id == "sales" else "sales")
+            self._digest()
+
+    @rule(
+        agent_id=st.sampled_from(AGENTS),
+        skills=st.dictionaries(st.sampled_from(["sales", "support"]), st.integers(1, 10)),
+    )
+    def reskill(self, agent_id: str, skills: dict[str, int]) -> None:
+        spec = self.specs[agent_id].model_copy(update={"skills": skills})
+        self.specs[agent_id] = spec
+        self.engine.update_agent(spec)
+        self._digest()
+
+    @rule()
+    def restart(self) -> None:
+        """The server restarts: rebuild from a snapshot on a fresh clock and listener."""
+        snapshot = take_snapshot(self.engine)
+        self.clock = SimulationScheduler(self.clock.now())
+        self.events = CollectingListener()
+        self.engine = restore_engine(self.config, snapshot, self.clock, self.events)
+        self.offered.clear()  # offers in flight were saved as waiting and are made again
+        self.seen = 0
         self._digest()
 
     @rule(agent_id=st.sampled_from(AGENTS), presence=st.sampled_from(["online", "away", "offline"]))

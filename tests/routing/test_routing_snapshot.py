@@ -139,3 +139,32 @@ def test_restore_resumes_wrap_up() -> None:
 def test_inconsistent_snapshot_is_refused(snapshot: EngineSnapshot, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         restore_engine(_config(), snapshot, SimulationScheduler(START))
+
+
+def test_restore_keeps_a_sticky_reservation_inside_its_window() -> None:
+    config = RoutingConfig(
+        queues=(queue(strategy="sticky", sticky_seconds=60, auto_accept=True),),
+        default_queue="sales",
+        position_update_seconds=None,
+    )
+    now = START + 1000
+    snapshot = EngineSnapshot(
+        agents=(
+            AgentSnapshot(
+                spec=agent("anna"), presence="online", free_since=START, last_assigned_at=now - 50
+            ),
+            AgentSnapshot(
+                spec=agent("bob"), presence="online", free_since=START, last_assigned_at=START
+            ),
+        ),
+        assignments=(Assignment("busy", "anna", "sales", "web", now - 50, now - 55),),
+        waiting=(
+            WaitingConversation("c1", "sales", "web", now - 20, now - 20, 0, last_agent_id="anna"),
+        ),
+    )
+    clock = SimulationScheduler(now)
+    events = CollectingListener()
+    engine = restore_engine(config, snapshot, clock, events)
+    assert engine.conversation_status("c1").state == "reserved"  # bob is free, but it waits
+    engine.release("busy")
+    assert events.of_type("assigned") == [Assigned("c1", "anna", "sales", 20.0)]

@@ -667,6 +667,8 @@ class RoutingEngine:
             agent.conversations.discard(conv.id)
             agent.stats.handled += 1
             agent.stats.handle_total += now - conv.assigned_at
+            if agent.total_load == 0:
+                agent.free_since = now
             conv.agent = None
             conv.state = UNPLACED
             conv.decline(agent.id)

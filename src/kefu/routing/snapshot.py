@@ -3,8 +3,9 @@
 The server persists agents, assignments and queued conversations in its own tables; at start-up
 it turns them into an :class:`EngineSnapshot` and calls :func:`restore_engine`. Waiting
 conversations go back into their queues with their original enqueue times and priorities
-(widening steps whose time has passed apply at once), then every online agent is fed, longest
-idle first, so the best waiting work is offered straight away.
+(widening steps whose time has passed apply at once; one still inside its sticky window is held
+for, or offered to, its agent again), then every online agent is fed, longest idle first, so the
+best waiting work is offered straight away.
 """
 
 from __future__ import annotations
@@ -189,5 +190,7 @@ def _restore_waiting(engine: RoutingEngine, saved: WaitingConversation) -> None:
     conv.key0 = queue.aging * conv.enqueued_at - conv.priority
     engine._convs[conv.id] = conv
     engine._schedule_step(conv)
+    if engine._try_sticky(conv, engine.now()):  # still within its sticky window
+        return
     queue.push(conv, next(engine._tokens))
     engine._mark_dirty(queue)
