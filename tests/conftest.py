@@ -71,12 +71,25 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def gate() -> Any:
+    """One compiled compliance gate for the whole run (it is immutable and thread-safe)."""
+    from kefu.compliance.gate import ComplianceGate
+
+    return ComplianceGate()
+
+
 @pytest.fixture
 def factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    from kefu.compliance.columns import default_keyring
+    from kefu.compliance.setup import bind_encryption
+
+    bind_encryption(settings)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     yield make_session_factory(engine)
     engine.dispose()
+    default_keyring.reset()
 
 
 @dataclass
@@ -193,10 +206,10 @@ def free_port() -> int:
 class RunningServer:
     """The real Kefu app under uvicorn in a background thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, gate: Any = None) -> None:
         from kefu.web.app import create_app
 
-        self.app = create_app(settings)
+        self.app = create_app(settings, gate=gate)
         self.state: Any = self.app.state.kefu
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -230,8 +243,10 @@ class RunningServer:
 
 
 @pytest.fixture
-def server(settings: Settings, factory: sessionmaker[Session]) -> Iterator[RunningServer]:
-    running = RunningServer(settings)
+def server(
+    settings: Settings, factory: sessionmaker[Session], gate: Any
+) -> Iterator[RunningServer]:
+    running = RunningServer(settings, gate)
     running.start()
     yield running
     running.stop()

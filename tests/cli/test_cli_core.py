@@ -14,8 +14,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> dict[str, str]:
     monkeypatch.setenv("KEFU_DATABASE_URL", database_url)
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KEFU_SECRET_KEY", secrets.token_urlsafe(48))
     return {}
 

@@ -8,18 +8,20 @@ start-up, so subscribers see every event at least once and must be idempotent.
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, event, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, delete, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kefu.bus.backend import Bus
 from kefu.bus.events import Envelope, Event
+from kefu.compliance.columns import EncryptedText
 from kefu.core.clock import utcnow
 from kefu.store.db import Base, UtcDateTime
 
@@ -30,6 +32,8 @@ _REGISTRY = "kefu_event_types"
 
 
 class OutboxRow(Base):
+    """One event; ``payload`` is the event's JSON."""
+
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(
@@ -37,16 +41,22 @@ class OutboxRow(Base):
     )
     workspace_id: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Events carry message text and contact names: sealed at rest like the tables they mirror.
+    payload_json: Mapped[str] = mapped_column("payload", EncryptedText("outbox.payload"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
 
+    @property
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.payload_json)
+        return data
+
 
 def record(session: Session, ev: Event) -> None:
     """Store ``ev`` in the outbox within the session's transaction; it is published after commit."""
-    row = OutboxRow(workspace_id=ev.workspace_id, topic=ev.type, payload=ev.model_dump(mode="json"))
+    row = OutboxRow(workspace_id=ev.workspace_id, topic=ev.type, payload_json=ev.model_dump_json())
     session.add(row)
     session.info.setdefault(_PENDING, []).append((row, ev))
 
@@ -75,6 +85,17 @@ def mark_published(session: Session, ids: list[int]) -> None:
         )
 
 
+def purge_published(session: Session, *, older_than_seconds: float) -> int:
+    """Delete published rows older than the given age: the outbox is not an archive."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    result = session.execute(
+        delete(OutboxRow).where(
+            OutboxRow.published_at.is_not(None), OutboxRow.published_at < cutoff
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def unpublished(session: Session, *, limit: int = 1000) -> list[OutboxRow]:
     stmt = (
         select(OutboxRow)
@@ -92,6 +113,7 @@ class PublishedMarker:
     def __init__(self, factory: sessionmaker[Session], *, interval_seconds: float = 1.0) -> None:
         self._factory = factory
         self._interval = interval_seconds
+        self.retention_seconds = 3600.0
         self._ids: list[int] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -106,6 +128,7 @@ class PublishedMarker:
         def _mark() -> None:
             with self._factory() as session, session.begin():
                 mark_published(session, ids)
+                purge_published(session, older_than_seconds=self.retention_seconds)
 
         await to_thread.run_sync(_mark)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kefu.compliance.columns import EncryptedText
 from kefu.core.clock import utcnow
 from kefu.store.db import Base, UtcDateTime
 
@@ -21,7 +22,7 @@ class Delivery(Base):
     inbox_id: Mapped[str] = mapped_column(ForeignKey("inboxes.id"))
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText("deliveries.body"))
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -7,6 +7,7 @@ from typing import Any
 
 from kefu.agents import service as agents
 from kefu.contacts.service import Profile
+from kefu.compliance.setup import bind_encryption
 from kefu.conversations import canned
 from kefu.conversations import service as conversations
 from kefu.core.settings import Settings
@@ -27,6 +28,7 @@ def _password() -> str:
 
 def seed_demo(settings: Settings) -> dict[str, Any]:
     """Create the demo data once; returns the inbox token and the generated logins."""
+    bind_encryption(settings)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     limits = conversations.Limits(max_message_bytes=settings.max_message_bytes)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kefu.compliance.columns import EncryptedText
 from kefu.core.clock import utcnow
 from kefu.store.db import Base, UtcDateTime
 
@@ -17,9 +18,12 @@ class Contact(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
-    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Personal fields are sealed at rest; equality search goes through the keyed blind indexes.
+    name: Mapped[str | None] = mapped_column(EncryptedText("contacts.name"), nullable=True)
+    email: Mapped[str | None] = mapped_column(EncryptedText("contacts.email"), nullable=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("contacts.phone"), nullable=True)
+    email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     # The shop's own customer id, set by verified identity: merges a customer's channels.
     external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

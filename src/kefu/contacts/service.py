@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kefu.compliance.blind_index import email_index, phone_index
+from kefu.compliance.columns import default_keyring
 from kefu.contacts.models import Contact, ContactIdentity
 from kefu.core.errors import InvalidInput, NotFound
 from kefu.core.ids import new_id
@@ -63,7 +65,44 @@ def apply_profile(contact: Contact, profile: Profile) -> bool:
         if value is not None and getattr(contact, field) != value:
             setattr(contact, field, value)
             changed = True
+    if changed:
+        _refresh_indexes(contact)
     return changed
+
+
+def _refresh_indexes(contact: Contact) -> None:
+    """Keyed blind indexes of e-mail and phone: equality search without storing them in clear."""
+    keyring = default_keyring.current()
+    if keyring is None:
+        contact.email_index = contact.phone_index = None
+        return
+    contact.email_index = email_index(keyring, contact.email) if contact.email else None
+    try:
+        contact.phone_index = phone_index(keyring, contact.phone) if contact.phone else None
+    except InvalidInput:  # no country code: stored, but not searchable by phone
+        contact.phone_index = None
+
+
+def find_by_email_or_phone(
+    session: Session, *, workspace_id: str, email: str | None = None, phone: str | None = None
+) -> list[Contact]:
+    """Contacts with exactly this e-mail or phone (after normalisation), through the index."""
+    keyring = default_keyring.current()
+    stmt = select(Contact).where(Contact.workspace_id == workspace_id)
+    if email:
+        stmt = stmt.where(
+            Contact.email_index == email_index(keyring, email)
+            if keyring is not None
+            else Contact.email == _check_email(email)
+        )
+    if phone:
+        index = phone_index(keyring, phone) if keyring is not None else None
+        stmt = stmt.where(
+            Contact.phone_index == index if keyring is not None else Contact.phone == phone
+        )
+    if not email and not phone:
+        raise InvalidInput("give an email or a phone to search by")
+    return list(session.scalars(stmt.limit(50)))
 
 
 def resolve_identity(

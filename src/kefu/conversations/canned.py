@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from kefu.agents.models import Agent
 from kefu.contacts.models import Contact
+from kefu.compliance.gate import ComplianceGate
 from kefu.conversations.models import CannedResponse
-from kefu.conversations.service import get_for_agent
+from kefu.conversations.service import ComplianceBlocked, get_for_agent
 from kefu.core.errors import Conflict, InvalidInput, NotFound
 from kefu.core.ids import new_id
 from kefu.workspaces.models import Workspace
@@ -27,8 +28,23 @@ def _check_variables(text: str) -> None:
         )
 
 
-def create(session: Session, *, workspace_id: str, short_code: str, text: str) -> CannedResponse:
+def create(
+    session: Session,
+    *,
+    workspace_id: str,
+    short_code: str,
+    text: str,
+    gate: ComplianceGate | None = None,
+    locale: str = "en",
+) -> CannedResponse:
+    """A new canned response; one the compliance gate would block is refused at once."""
     _check_variables(text)
+    if gate is not None:
+        verdict = gate.check(_VARIABLE.sub("", text), channel=None)
+        if verdict.blocked:
+            raise ComplianceBlocked(
+                "this canned response could never be sent", details=gate.report(verdict, locale)
+            )
     exists = session.scalar(
         select(CannedResponse.id).where(
             CannedResponse.workspace_id == workspace_id, CannedResponse.short_code == short_code
@@ -78,8 +94,10 @@ def render(session: Session, *, agent: Agent, canned_id: str, conversation_id: s
     # An unknown value drops the variable and the space before it ("Hello , …" reads badly).
     text = re.sub(
         r" ?" + _VARIABLE.pattern,
-        lambda m: (m.group(0)[0] if m.group(0)[0] == " " and values.get(m.group(1)) else "")
-        + values.get(m.group(1), ""),
+        lambda m: (
+            (m.group(0)[0] if m.group(0)[0] == " " and values.get(m.group(1)) else "")
+            + values.get(m.group(1), "")
+        ),
         row.text,
     )
     return text

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kefu.compliance.columns import EncryptedText
 from kefu.core.clock import utcnow
 from kefu.store.db import Base, UtcDateTime
 
@@ -60,7 +61,8 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(3))
     sender_kind: Mapped[str] = mapped_column(String(8))
     sender_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    text: Mapped[str] = mapped_column(Text)
+    # Sealed with the workspace keyring when encryption at rest is on (kefu.compliance.columns).
+    text: Mapped[str] = mapped_column(EncryptedText("messages.text"))
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     client_message_id: Mapped[str | None] = mapped_column(String(100), nullable=True)

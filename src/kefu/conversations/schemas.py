@@ -80,6 +80,8 @@ class MessageCreate(BaseModel):
 
     text: str = Field(min_length=1)
     private: bool = False
+    # A reply the compliance gate warns about is sent only when the agent confirms it.
+    confirm_warnings: bool = False
 
 
 class CannedResponseCreate(BaseModel):

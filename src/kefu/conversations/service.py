@@ -29,7 +29,8 @@ from kefu.conversations.schemas import (
     PersonRef,
 )
 from kefu.core.clock import utcnow
-from kefu.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from kefu.compliance.gate import ComplianceGate
+from kefu.core.errors import Conflict, InvalidInput, KefuError, NotFound, PayloadTooLarge
 from kefu.core.ids import new_id
 from kefu.store.db import transaction
 from kefu.workspaces.models import Inbox
@@ -378,11 +379,18 @@ def send_agent_message(
     text: str,
     private: bool,
     limits: Limits,
+    gate: ComplianceGate | None = None,
+    confirm_warnings: bool = False,
 ) -> MessageRead:
+    """An agent's reply (through the compliance gate) or internal note (never sent out)."""
     check_text(text, limits)
     conv = get_for_agent(session, agent=agent, conversation_id=conversation_id)
     inbox = session.get(Inbox, conv.inbox_id)
     assert inbox is not None
+    if not private and gate is not None:
+        check_outgoing(
+            gate, text, channel=inbox.channel, locale=agent.locale, confirmed=confirm_warnings
+        )
     if not private and conv.state != "assigned":
         # Answering takes the conversation: the bot stops and nobody else picks it up.
         _set_state(conv, "assigned", assignee_id=agent.id)
@@ -401,6 +409,34 @@ def send_agent_message(
     )
     _changed(session, conv)
     return message
+
+
+class ComplianceBlocked(KefuError):
+    code = "compliance_blocked"
+    status = 422
+
+
+class ComplianceNeedsConfirmation(KefuError):
+    code = "compliance_warning"
+    status = 409
+
+
+def check_outgoing(
+    gate: ComplianceGate, text: str, *, channel: str, locale: str, confirmed: bool
+) -> None:
+    """Refuse a blocked text; ask for confirmation of a warned one. Details carry the findings,
+    explained in the sender's language."""
+    verdict = gate.check(text, channel=channel)
+    if verdict.blocked:
+        raise ComplianceBlocked(
+            "this text may not be sent: " + "; ".join(f.matched_text for f in verdict.findings),
+            details=gate.report(verdict, locale),
+        )
+    if verdict.needs_confirmation and not confirmed:
+        raise ComplianceNeedsConfirmation(
+            "this text needs confirmation before it is sent (confirm_warnings=true)",
+            details=gate.report(verdict, locale),
+        )
 
 
 def _set_state(conv: Conversation, state: str, *, assignee_id: str | None = None) -> None:

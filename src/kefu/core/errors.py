@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KefuError(Exception):
     """Base class: ``code`` is stable and machine-readable; ``status`` is its HTTP status."""
@@ -9,9 +11,12 @@ class KefuError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
         if code is not None:
             self.code = code
 

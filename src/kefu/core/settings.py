@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     webhook_backoff_base_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     cookie_secure: bool = False
+    encrypt_at_rest: bool = Field(
+        default=True,
+        description=(
+            "Encrypt message bodies and contact personal fields (AES-GCM). Keys come from "
+            "KEFU_ENCRYPTION_KEYS / KEFU_ENCRYPTION_KEY_FILE, else a 0600 key file in data_dir."
+        ),
+    )
     log_level: str = "INFO"
 
     @field_validator("secret_key")

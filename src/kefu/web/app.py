@@ -15,6 +15,8 @@ from kefu.bus import outbox
 from kefu.bus.backend import InProcessBus
 from kefu.bus.events import Envelope, parse_event
 from kefu.channels.webhooks import RetryPolicy, WebhookWorker
+from kefu.compliance.gate import ComplianceGate
+from kefu.compliance.setup import bind_encryption
 from kefu.core.settings import Settings
 from kefu.store.db import make_engine, make_session_factory, transaction
 from kefu.web import errors
@@ -29,14 +31,19 @@ log = logging.getLogger(__name__)
 
 
 def build_state(
-    settings: Settings, *, webhook_transport: httpx.AsyncBaseTransport | None
+    settings: Settings,
+    *,
+    gate: ComplianceGate | None,
+    webhook_transport: httpx.AsyncBaseTransport | None,
 ) -> AppState:
+    bind_encryption(settings)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     bus = InProcessBus()
     outbox.bind(factory, bus)
     state = AppState(
         settings=settings,
+        gate=gate if gate is not None else ComplianceGate(),
         published=outbox.PublishedMarker(factory),
         engine=engine,
         factory=factory,
@@ -78,9 +85,13 @@ async def _republish_unpublished(state: AppState) -> None:
 
 
 def create_app(
-    settings: Settings, *, webhook_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    gate: ComplianceGate | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    state = build_state(settings, webhook_transport=webhook_transport)
+    """The Kefu app; ``gate`` may be shared between apps in one process (it is immutable)."""
+    state = build_state(settings, gate=gate, webhook_transport=webhook_transport)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -15,8 +15,11 @@ from kefu.core.errors import KefuError
 log = logging.getLogger(__name__)
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
@@ -33,7 +36,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(KefuError)
     async def _kefu(_request: Request, exc: KefuError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.bus.backend import InProcessBus
+from kefu.compliance.gate import ComplianceGate
 from kefu.bus.outbox import PublishedMarker
 from kefu.channels.webhooks import WebhookWorker
 from kefu.conversations.service import Limits
@@ -18,6 +19,7 @@ from kefu.web.realtime import AgentHub, WidgetHub
 @dataclass(slots=True)
 class AppState:
     settings: Settings
+    gate: ComplianceGate
     published: PublishedMarker
     engine: Engine
     factory: sessionmaker[Session]

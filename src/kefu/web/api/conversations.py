@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from kefu.agents import service as agents
-from kefu.contacts.service import get_contact
+from kefu.contacts.service import find_by_email_or_phone, get_contact
 from kefu.conversations import canned
 from kefu.conversations import service as conversations
 from kefu.conversations.models import Conversation
@@ -79,6 +79,8 @@ def send_message(
         text=body.text,
         private=body.private,
         limits=state.limits,
+        gate=state.gate,
+        confirm_warnings=body.confirm_warnings,
     )
 
 
@@ -124,6 +126,26 @@ def remove_tag(
     return conversations.conversation_read(session, conv)
 
 
+@router.get("/contacts")
+def search_contacts(
+    agent: CurrentAgent,
+    session: SessionDep,
+    email: str | None = Query(default=None, max_length=320),
+    phone: str | None = Query(default=None, max_length=40),
+) -> list[dict[str, Any]]:
+    """Exact search by e-mail or phone, through the keyed blind index (fields are sealed)."""
+    found = find_by_email_or_phone(
+        session, workspace_id=agent.workspace_id, email=email, phone=phone
+    )
+    visible = [
+        c
+        for c in found
+        if agent.sees_all_inboxes
+        or conversations.contact_history(session, agent=agent, contact_id=c.id)
+    ]
+    return [{"id": c.id, "name": c.name, "email": c.email, "phone": c.phone} for c in visible]
+
+
 @router.get("/contacts/{contact_id}")
 def contact(contact_id: str, agent: CurrentAgent, session: SessionDep) -> dict[str, Any]:
     found = get_contact(session, workspace_id=agent.workspace_id, contact_id=contact_id)
@@ -151,10 +173,15 @@ def list_canned(agent: CurrentAgent, session: SessionDep) -> list[CannedResponse
 
 @router.post("/canned-responses", status_code=201)
 def create_canned(
-    body: CannedResponseCreate, agent: SupervisorAgent, session: SessionDep
+    body: CannedResponseCreate, agent: SupervisorAgent, session: SessionDep, state: StateDep
 ) -> CannedResponseRead:
     row = canned.create(
-        session, workspace_id=agent.workspace_id, short_code=body.short_code, text=body.text
+        session,
+        workspace_id=agent.workspace_id,
+        short_code=body.short_code,
+        text=body.text,
+        gate=state.gate,
+        locale=agent.locale,
     )
     return CannedResponseRead(id=row.id, short_code=row.short_code, text=row.text)
 

@@ -28,7 +28,7 @@ def upgrade() -> None:
         ),
         sa.Column("workspace_id", sa.String(length=32), nullable=False),
         sa.Column("topic", sa.String(length=64), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
@@ -111,9 +111,11 @@ def upgrade() -> None:
         "contacts",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("workspace_id", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
-        sa.Column("email", sa.String(length=320), nullable=True),
-        sa.Column("phone", sa.String(length=40), nullable=True),
+        sa.Column("name", sa.Text(), nullable=True),
+        sa.Column("email", sa.Text(), nullable=True),
+        sa.Column("phone", sa.Text(), nullable=True),
+        sa.Column("email_index", sa.String(length=64), nullable=True),
+        sa.Column("phone_index", sa.String(length=64), nullable=True),
         sa.Column("external_id", sa.String(length=200), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -130,6 +132,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_contacts_workspace_id"), ["workspace_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_contacts_email_index"), ["email_index"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contacts_phone_index"), ["phone_index"], unique=False)
 
     op.create_table(
         "inboxes",
