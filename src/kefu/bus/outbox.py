@@ -8,8 +8,8 @@ start-up, so subscribers see every event at least once and must be idempotent.
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta

@@ -6,8 +6,8 @@ import secrets
 from typing import Any
 
 from kefu.agents import service as agents
-from kefu.contacts.service import Profile
 from kefu.compliance.setup import bind_encryption
+from kefu.contacts.service import Profile
 from kefu.conversations import canned
 from kefu.conversations import service as conversations
 from kefu.core.settings import Settings

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.agents.models import Agent
-from kefu.contacts.models import Contact
 from kefu.compliance.gate import ComplianceGate
+from kefu.contacts.models import Contact
 from kefu.conversations.models import CannedResponse
 from kefu.conversations.service import ComplianceBlocked, get_for_agent
 from kefu.core.errors import Conflict, InvalidInput, NotFound

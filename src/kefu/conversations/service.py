@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.agents.models import Agent
 from kefu.agents.service import accessible_inbox_ids
 from kefu.bus import outbox
+from kefu.compliance.gate import ComplianceGate
 from kefu.contacts.models import Contact
 from kefu.contacts.service import Profile, resolve_identity
 from kefu.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
@@ -29,7 +30,6 @@ from kefu.conversations.schemas import (
     PersonRef,
 )
 from kefu.core.clock import utcnow
-from kefu.compliance.gate import ComplianceGate
 from kefu.core.errors import Conflict, InvalidInput, KefuError, NotFound, PayloadTooLarge
 from kefu.core.ids import new_id
 from kefu.store.db import transaction

@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.bus.backend import InProcessBus
-from kefu.compliance.gate import ComplianceGate
 from kefu.bus.outbox import PublishedMarker
 from kefu.channels.webhooks import WebhookWorker
+from kefu.compliance.gate import ComplianceGate
 from kefu.conversations.service import Limits
 from kefu.core.settings import Settings
 from kefu.web.realtime import AgentHub, WidgetHub
