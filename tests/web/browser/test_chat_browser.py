@@ -370,3 +370,34 @@ def test_prechat_form_unread_badge_and_too_long_message(
     expect(badge).to_be_hidden()
     visitor.assert_clean()
     agent.assert_clean()
+
+
+def test_compliance_warning_is_explained_and_confirmed_block_is_refused(
+    live_server: Any, open_console: Callable[..., Any], open_shop: Callable[..., Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    seed = live_server.seed
+    agent = open_console(seed.agent_email, seed.agent_password)
+    console = agent.page
+    visitor = open_shop()
+    shop = visitor.page
+    _send_from_widget(shop, "这款乌龙茶怎么样？")
+    _open_conversation(console, "这款乌龙茶怎么样？")
+
+    console.fill("#composer-text", "这是我们最好的乌龙茶。")
+    console.press("#composer-text", "Enter")
+    error = console.locator("#composer-error")
+    expect(error.locator(".compliance-findings li")).to_have_count(1)
+    expect(error.locator(".compliance-findings li")).to_contain_text("最好的")
+    expect(shop.locator(WIDGET_THEIRS)).to_have_count(0)  # nothing left before confirming
+    console.click("#compliance-confirm")
+    expect(console.locator(TRANSCRIPT, has_text="最好的乌龙茶")).to_have_count(1)
+    expect(shop.locator(WIDGET_THEIRS)).to_have_text(["这是我们最好的乌龙茶。"])
+
+    console.fill("#composer-text", "Our tea is a guaranteed cure for cancer.")
+    console.press("#composer-text", "Enter")
+    expect(error.locator(".compliance-findings li").first).to_be_visible()
+    expect(console.locator("#compliance-confirm")).to_have_count(0)
+    expect(console.locator(TRANSCRIPT, has_text="guaranteed cure")).to_have_count(0)
+    agent.assert_clean()

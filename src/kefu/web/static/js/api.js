@@ -2,10 +2,11 @@
 // with resume by last event id (docs/protocol.md).
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -32,7 +33,12 @@ export async function api(method, path, body = undefined, { redirectOn401 = true
   if (!response.ok) {
     const error = (data && data.error) || {};
     if (response.status === 401 && redirectOn401) toLogin();
-    throw new ApiError(response.status, error.code || "http_error", error.message || "");
+    throw new ApiError(
+      response.status,
+      error.code || "http_error",
+      error.message || "",
+      error.details || null,
+    );
   }
   return data;
 }

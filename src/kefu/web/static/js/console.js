@@ -448,7 +448,33 @@ function setMode(mode) {
   if (mode === "note") stopTyping();
 }
 
-async function sendComposer() {
+/** The compliance gate's findings, explained in the agent's language, as plain text nodes. */
+function showCompliance(err, onConfirm) {
+  const box = $("#composer-error");
+  box.textContent = "";
+  const head = document.createElement("strong");
+  head.textContent = t(err.code === "compliance_blocked" ? "compliance.blocked" : "compliance.warning");
+  box.append(head);
+  const list = document.createElement("ul");
+  list.className = "compliance-findings";
+  for (const finding of (err.details && err.details.findings) || []) {
+    const item = document.createElement("li");
+    item.textContent = finding.explanation;
+    list.append(item);
+  }
+  box.append(list);
+  if (onConfirm) {
+    const confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.className = "button";
+    confirm.id = "compliance-confirm";
+    confirm.textContent = t("compliance.send_anyway");
+    confirm.addEventListener("click", onConfirm, { once: true });
+    box.append(confirm);
+  }
+}
+
+async function sendComposer(confirmWarnings = false) {
   const id = state.selectedId;
   const textarea = $("#composer-text");
   const text = textarea.value.trim();
@@ -461,12 +487,19 @@ async function sendComposer() {
     const message = await api("POST", `/api/v1/conversations/${encodeURIComponent(id)}/messages`, {
       text,
       private: isNote,
+      confirm_warnings: confirmWarnings,
     });
     if (textarea.value.trim() === text) setFieldValue(textarea, "");
     stopTyping();
     if (state.selectedId === id) addMessage(message);
   } catch (err) {
-    $("#composer-error").textContent = errorText(err);
+    if (err.code === "compliance_warning") {
+      showCompliance(err, () => sendComposer(true));
+    } else if (err.code === "compliance_blocked") {
+      showCompliance(err, null);
+    } else {
+      $("#composer-error").textContent = errorText(err);
+    }
   } finally {
     button.disabled = false;
     textarea.focus();
