@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kefu.cli import compliance, core, nlu, packs, routing
+from kefu.cli import compliance, core, keys, nlu, packs, routing
 
 app = typer.Typer(help="Kefu: omnichannel AI customer service.", no_args_is_help=True)
 app.command("serve")(core.serve)
@@ -12,6 +12,7 @@ app.command("demo")(core.demo)
 app.add_typer(core.db_app, name="db")
 app.add_typer(core.workspace_app, name="workspace")
 app.add_typer(core.agent_app, name="agent")
+app.add_typer(keys.app, name="keys")
 app.add_typer(nlu.app, name="nlu", help="Intent and FAQ engine: evaluate and predict.")
 app.add_typer(routing.app, name="routing", help="ACD: simulate routing and compute staffing.")
 app.add_typer(compliance.app, name="compliance", help="Check outgoing text against the gate.")
