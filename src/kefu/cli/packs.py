@@ -38,8 +38,8 @@ def list_command(
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(title="Script packs")
-    table.add_column("industry")
-    table.add_column("language")
+    table.add_column("industry", no_wrap=True)
+    table.add_column("language", no_wrap=True)
     table.add_column("intents", justify="right")
     for info in packs:
         table.add_row(info.industry, info.language, str(info.intents))
@@ -108,7 +108,7 @@ def stats_command(
     columns = list(rows[0]) if rows else []
     for column in columns:
         if column in {"industry", "language"}:
-            table.add_column(column)
+            table.add_column(column, no_wrap=True)
         else:
             table.add_column(_HEADERS.get(column, column), justify="right")
     for row in rows:
