@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.core.clock import utcnow
@@ -28,6 +28,8 @@ class Agent(Base):
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     capacity: Mapped[int] = mapped_column(Integer, default=3)
+    # Skill group → proficiency 1-10, for the ACD (kefu.routing).
+    skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

@@ -593,3 +593,21 @@ def set_delivery_status(session: Session, *, message_id: str, status: str) -> No
     message = session.get(Message, message_id)
     if message is not None and message.delivery_status != status:
         message.delivery_status = status
+
+
+def route_to_agent(session: Session, *, conversation_id: str, agent_id: str) -> bool:
+    """The ACD's decision: a queued conversation goes to ``agent_id``.
+
+    Returns False (and changes nothing) when the conversation is no longer queued — resolved,
+    or taken by hand — since the decision was made.
+    """
+    conv = session.get(Conversation, conversation_id)
+    agent = session.get(Agent, agent_id)
+    if conv is None or agent is None or conv.state != "queued":
+        return False
+    if agent.workspace_id != conv.workspace_id:
+        raise NotFound("agent not found")
+    _set_state(conv, "assigned", assignee_id=agent.id)
+    session.flush()
+    _changed(session, conv)
+    return True

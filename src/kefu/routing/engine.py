@@ -692,6 +692,73 @@ class RoutingEngine:
         if agent is not None:
             self._feed(agent)
 
+    @_operation
+    def assign_to(
+        self,
+        conversation_id: str,
+        agent_id: str,
+        *,
+        channel: str = "web",
+        contact_id: str | None = None,
+    ) -> None:
+        """A person (agent or supervisor) gave the conversation to ``agent_id`` by hand.
+
+        The engine follows the decision instead of making one: it takes the conversation from
+        wherever it is (waiting, offered, another agent) and counts it on the agent's load, even
+        above capacity (a human chose to). A conversation the engine never saw (taken straight
+        from the bot, say) is adopted as assigned, without touching the queue's statistics.
+        """
+        agent = self._agent(agent_id)
+        conv = self._convs.get(conversation_id)
+        previous: AgentState | None = None
+        if conv is None:
+            media = self.config.media_for(channel)
+            default = self._queue(self.config.default_queue)
+            queue = default if default.media == media else None
+            queue = queue or next((q for q in self._queues.values() if q.media == media), None)
+            if queue is None:
+                raise InvalidInput(f"no queue takes {media} work")
+            conv = ConvState(
+                conversation_id,
+                channel=channel,
+                media=media,
+                contact_id=contact_id,
+                priority=0,
+                enqueued_at=self.now(),
+                seq=next(self._seq),
+                queue=queue,
+            )
+            conv.answered = True
+            self._convs[conversation_id] = conv
+        elif conv.state == ASSIGNED:
+            if conv.agent is agent:
+                return
+            previous = conv.agent
+            assert previous is not None
+            now = self.now()
+            previous.accrue(now)
+            previous.active[conv.media] -= 1
+            previous.load[conv.media] -= 1
+            previous.conversations.discard(conv.id)
+            if previous.total_load == 0:
+                previous.free_since = now
+            conv.agent = None
+            conv.state = UNPLACED
+            self._refresh(previous)
+            self._emit(self._listener.on_offer_withdrawn, conv.id, previous.id, "requeued")
+        elif conv.state == OFFERED:
+            previous = self._withdraw_offer(conv, "requeued")
+        elif conv.state == WAITING:
+            self._take_from_queue(conv)
+        elif conv.state == RESERVED:
+            self._unreserve(conv)
+        self._cancel_conv_timers(conv)
+        conv.agent = agent
+        agent.load[conv.media] = agent.load.get(conv.media, 0) + 1
+        self._assign(conv, agent)
+        if previous is not None:
+            self._feed(previous)
+
     # ------------------------------------------------------------------ timers
 
     @_operation

@@ -18,9 +18,10 @@ from kefu.channels.webhooks import RetryPolicy, WebhookWorker
 from kefu.compliance.gate import ComplianceGate
 from kefu.compliance.setup import bind_encryption
 from kefu.core.settings import Settings
+from kefu.routing.desk import Desk
 from kefu.store.db import make_engine, make_session_factory, transaction
 from kefu.web import errors
-from kefu.web.api import admin, auth, channels, conversations
+from kefu.web.api import admin, auth, channels, conversations, routing
 from kefu.web.middleware import BodyLimit, SecurityHeaders
 from kefu.web.pages import build_pages_router
 from kefu.web.realtime import AgentHub, WidgetHub
@@ -41,6 +42,7 @@ def build_state(
     factory = make_session_factory(engine)
     bus = InProcessBus()
     outbox.bind(factory, bus)
+    widgets = WidgetHub()
     state = AppState(
         settings=settings,
         gate=gate if gate is not None else ComplianceGate(),
@@ -49,7 +51,8 @@ def build_state(
         factory=factory,
         bus=bus,
         agents=AgentHub(),
-        widgets=WidgetHub(),
+        widgets=widgets,
+        desk=Desk(factory, notify_queue=widgets.queue_position),
         webhooks=WebhookWorker(
             factory,
             policy=RetryPolicy(
@@ -63,6 +66,7 @@ def build_state(
     bus.subscribe(state.agents.on_event)
     bus.subscribe(state.widgets.on_event)
     bus.subscribe(state.webhooks.on_event)
+    bus.subscribe(state.desk.on_event)
 
     bus.delivered = state.published.delivered
     return state
@@ -104,6 +108,7 @@ def create_app(
         finally:
             await state.webhooks.stop()
             await state.bus.stop()
+            await state.desk.stop()
             await state.published.stop()
             state.engine.dispose()
 
@@ -126,7 +131,13 @@ def create_app(
             session.execute(outbox.OutboxRow.__table__.select().limit(1))
         return {"status": "ok", "version": kefu.__version__}
 
-    for router in (auth.router, conversations.router, admin.router, channels.router):
+    for router in (
+        auth.router,
+        conversations.router,
+        admin.router,
+        channels.router,
+        routing.router,
+    ):
         app.include_router(router)
     app.include_router(ws_router)
     app.include_router(build_pages_router())

@@ -58,16 +58,43 @@ CurrentAgent = Annotated[Agent, Depends(current_agent)]
 
 
 def supervisor(agent: CurrentAgent) -> Agent:
-    if agent.role not in ("admin", "supervisor"):
-        raise Forbidden("this needs a supervisor or admin")
-    return agent
+    return _role(agent, ("admin", "supervisor"), "this needs a supervisor or admin")
 
 
 def admin(agent: CurrentAgent) -> Agent:
-    if agent.role != "admin":
-        raise Forbidden("this needs an admin")
-    return agent
+    return _role(agent, ("admin",), "this needs an admin")
 
 
 SupervisorAgent = Annotated[Agent, Depends(supervisor)]
 AdminAgent = Annotated[Agent, Depends(admin)]
+
+
+# For endpoints that run their own transactions (async ones, which must not hold the request's
+# transaction open while they await: on SQLite a second writer would wait on the first).
+def agent_outside_transaction(request: Request, state: StateDep) -> Agent:
+    with state.factory() as session, session.begin():
+        agent = authenticate(session, bearer_token(request))
+        session.expunge(agent)
+    return agent
+
+
+def _role(agent: Agent, roles: tuple[str, ...], message: str) -> Agent:
+    if agent.role not in roles:
+        raise Forbidden(message)
+    return agent
+
+
+def supervisor_outside_transaction(
+    agent: Annotated[Agent, Depends(agent_outside_transaction)],
+) -> Agent:
+    return _role(agent, ("admin", "supervisor"), "this needs a supervisor or admin")
+
+
+def admin_outside_transaction(
+    agent: Annotated[Agent, Depends(agent_outside_transaction)],
+) -> Agent:
+    return _role(agent, ("admin",), "this needs an admin")
+
+
+SupervisorOnly = Annotated[Agent, Depends(supervisor_outside_transaction)]
+AdminOnly = Annotated[Agent, Depends(admin_outside_transaction)]

@@ -168,6 +168,18 @@ class WidgetHub:
             for conn in self._by_conversation.get(ev.conversation_id, ()):
                 conn.queue.put_nowait(frame)
 
+    def queue_position(
+        self, conversation_id: str, position: int, estimated_wait_seconds: float | None
+    ) -> None:
+        """Tell the customer their place in the queue and the expected wait."""
+        frame = {
+            "type": "queue",
+            "position": position,
+            "estimated_wait_seconds": estimated_wait_seconds,
+        }
+        for conn in self._by_conversation.get(conversation_id, ()):
+            conn.queue.put_nowait(frame)
+
     def agent_typing(self, conversation_id: str, *, on: bool) -> None:
         for conn in self._by_conversation.get(conversation_id, ()):
             conn.queue.put_nowait({"type": "typing", "who": "agent", "on": on})

@@ -13,6 +13,7 @@ from kefu.channels.webhooks import WebhookWorker
 from kefu.compliance.gate import ComplianceGate
 from kefu.conversations.service import Limits
 from kefu.core.settings import Settings
+from kefu.routing.desk import Desk
 from kefu.web.realtime import AgentHub, WidgetHub
 
 
@@ -27,6 +28,7 @@ class AppState:
     agents: AgentHub
     widgets: WidgetHub
     webhooks: WebhookWorker
+    desk: Desk
 
     @property
     def limits(self) -> Limits:

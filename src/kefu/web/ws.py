@@ -218,6 +218,10 @@ async def widget_socket(ws: WebSocket) -> None:
         conn.max_seq_sent = max(m["seq"] for m in welcome["messages"])
     elif last_seq:
         conn.max_seq_sent = last_seq
+    if conn.conversation_id:
+        place = state.desk.position(visitor.workspace_id, conn.conversation_id)
+        if place is not None:
+            welcome["queue"] = {"position": place[0], "estimated_wait_seconds": place[1]}
     await ws.send_json(welcome)
     if conn.conversation_id:
         await _widget_catch_up(state, conn)

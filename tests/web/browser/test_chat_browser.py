@@ -401,3 +401,23 @@ def test_compliance_warning_is_explained_and_confirmed_block_is_refused(
     expect(console.locator("#compliance-confirm")).to_have_count(0)
     expect(console.locator(TRANSCRIPT, has_text="guaranteed cure")).to_have_count(0)
     agent.assert_clean()
+
+
+def test_widget_shows_the_queue_position_until_an_agent_answers(
+    live_server: Any, open_console: Callable[..., Any], open_shop: Callable[..., Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    seed = live_server.seed
+    visitor = open_shop()
+    shop = visitor.page
+    _send_from_widget(shop, "Is anyone there?")
+    queue_line = shop.locator("kefu-chat .queue")
+    expect(queue_line).to_have_text("You are number 1 in the queue.")
+    agent = open_console(seed.agent_email, seed.agent_password)
+    console = agent.page
+    _open_conversation(console, "Is anyone there?")
+    _reply(console, "Hello, I am here.")
+    expect(shop.locator(WIDGET_THEIRS)).to_have_text(["Hello, I am here."])
+    expect(queue_line).to_be_hidden()
+    visitor.assert_clean()

@@ -53,6 +53,8 @@
       sending: "Sending…",
       failed: "Not sent",
       typing: "Agent is typing…",
+      queue: "You are number {n} in the queue.",
+      queueWait: "You are number {n} in the queue — about {m} min.",
       connecting: "Connecting…",
       reconnecting: "Connection lost — reconnecting…",
       unavailable: "Chat is not available right now.",
@@ -89,6 +91,8 @@
       sending: "Wysyłanie…",
       failed: "Nie wysłano",
       typing: "Konsultant pisze…",
+      queue: "Jesteś {n}. w kolejce.",
+      queueWait: "Jesteś {n}. w kolejce — około {m} min.",
       connecting: "Łączenie…",
       reconnecting: "Utracono połączenie — łączę ponownie…",
       unavailable: "Czat jest teraz niedostępny.",
@@ -125,6 +129,8 @@
       sending: "发送中…",
       failed: "未发送",
       typing: "客服正在输入…",
+      queue: "您前面还有 {before} 位，当前排在第 {n} 位。",
+      queueWait: "您排在第 {n} 位，预计等待约 {m} 分钟。",
       connecting: "正在连接…",
       reconnecting: "连接已断开，正在重新连接…",
       unavailable: "聊天服务暂不可用。",
@@ -161,6 +167,8 @@
       sending: "傳送中…",
       failed: "未傳送",
       typing: "客服正在輸入…",
+      queue: "您前面還有 {before} 位，目前排在第 {n} 位。",
+      queueWait: "您排在第 {n} 位，預計等候約 {m} 分鐘。",
       connecting: "正在連線…",
       reconnecting: "連線中斷，正在重新連線…",
       unavailable: "聊天服務暫不可用。",
@@ -361,6 +369,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
 .files { display: flex; flex-direction: column; gap: 2px; font-size: 13px; }
 .files a { color: inherit; }
 .typing { font-size: 12px; color: #5b6b7b; padding: 4px 14px; font-style: italic; background: #f6f7f9; }
+.queue { font-size: 12px; color: #34495e; padding: 6px 14px; background: #eef4fb; border-top: 1px solid #dde6f0; }
 .error { margin: 0; padding: 6px 14px; font-size: 13px; color: #b42318; background: #fdecea; border-top: 1px solid #f5b5ad; }
 .prechat { padding: 12px 14px; border-top: 1px solid #e3e7ec; display: grid; gap: 8px; background: #fff; }
 .prechat p { margin: 0; font-size: 13px; color: #344054; }
@@ -470,6 +479,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
       ]);
       this.list.append(this.greetingNode);
       this.typingNode = h("div", { class: "typing", "aria-live": "polite", hidden: true, text: S.typing });
+      this.queueNode = h("div", { class: "queue", "aria-live": "polite", hidden: true });
       this.errorNode = h("p", { class: "error", role: "alert", hidden: true });
       this.prechatForm = h("form", { class: "prechat", hidden: true, novalidate: true });
       this.prechatForm.addEventListener("submit", (event) => {
@@ -509,6 +519,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
           ]),
           this.list,
           this.typingNode,
+          this.queueNode,
           this.prechatForm,
           this.errorNode,
           compose,
@@ -650,6 +661,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
     /** Shows a stored message exactly once, whether it came in a welcome, an ack or live. */
     receive(message, { live }) {
       if (typeof message.seq !== "number" || this.bySeq.has(message.seq)) return;
+      if (message.sender_kind === "agent") this.showQueue(null); // a person has answered
       const pending = message.client_id ? this.pending.get(message.client_id) : null;
       let node;
       if (pending) {
@@ -753,6 +765,21 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
       this.hintNode.hidden = this.input.value !== "";
       this.input.style.height = "auto";
       this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 120)}px`;
+    }
+
+    /** The customer's place in the queue and the expected wait, until an agent answers. */
+    showQueue(place) {
+      if (!place || typeof place.position !== "number") {
+        this.queueNode.hidden = true;
+        return;
+      }
+      const wait = place.estimated_wait_seconds;
+      const template = typeof wait === "number" ? S.queueWait : S.queue;
+      this.queueNode.textContent = template
+        .replace("{n}", String(place.position))
+        .replace("{before}", String(Math.max(place.position - 1, 0)))
+        .replace("{m}", String(Math.max(1, Math.ceil((wait || 0) / 60))));
+      this.queueNode.hidden = false;
     }
 
     showAgentTyping(on) {
@@ -979,6 +1006,9 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
         case "typing":
           if (frame.who === "agent") this.showAgentTyping(Boolean(frame.on));
           break;
+        case "queue":
+          this.showQueue(frame);
+          break;
         case "contact":
           this.onContact(frame);
           break;
@@ -1017,6 +1047,7 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
         this.greetingNode.querySelector(".text").textContent = greeting;
       }
       for (const message of frame.messages || []) this.receive(message, { live: false });
+      this.showQueue(frame.queue || null);
       this.setStatus("", "online");
       this.showError("");
       this.updatePrechat();
