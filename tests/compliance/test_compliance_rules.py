@@ -147,5 +147,5 @@ def test_catalog_with_holes_or_unknown_placeholders_is_refused() -> None:
     )
     with pytest.raises(RuleSetError, match="lacks pl"):
         parse_catalog(head + "messages:\n  k: {zh-CN: a, zh-TW: a, en: a}\n", "m.yaml")
-    with pytest.raises(RuleSetError, match="unknown placeholders"):
+    with pytest.raises(RuleSetError, match="unknown template fields"):
         parse_catalog(head + "messages:\n  k: {zh-CN: a, zh-TW: a, en: '{who}', pl: a}\n", "m.yaml")

@@ -18,7 +18,7 @@ from kefu.compliance.errors import RuleSetError, UnsupportedLocale
 from kefu.compliance.rules import load_yaml, packaged_file
 
 LOCALES: tuple[str, ...] = ("zh-CN", "zh-TW", "en", "pl")
-PLACEHOLDERS = frozenset({"matched", "suggestion", "channel"})
+TEMPLATE_FIELDS = frozenset({"matched", "suggestion", "channel"})
 
 _TRADITIONAL_TAGS = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 
@@ -88,9 +88,9 @@ def _check_template(where: str, template: str) -> None:
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
     except ValueError as exc:
         raise RuleSetError(f"{where}: malformed template: {exc}") from exc
-    unknown = fields - PLACEHOLDERS
+    unknown = fields - TEMPLATE_FIELDS
     if unknown:
-        raise RuleSetError(f"{where}: unknown placeholders {sorted(unknown)}")
+        raise RuleSetError(f"{where}: unknown template fields {sorted(unknown)}")
 
 
 def parse_catalog(text: str, source: str) -> Catalog:
