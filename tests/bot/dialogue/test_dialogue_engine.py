@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pytest
-from dialogue_helpers import Chat, context, example, make_engine
+from dialogue_helpers import Cand, Chat, context, example, make_engine
 
 from kefu.bot.dialogue import (
     BookingRequest,
@@ -317,3 +319,32 @@ def test_vip_gets_a_priority_bonus_or_goes_straight_to_a_person() -> None:
     assert turn.handoff is not None and turn.handoff.priority == 15
     direct = Chat(make_engine("ecommerce", "en", vip_direct=True), vip).say("hi")
     assert direct.handoff is not None and direct.handoff.reason == "vip"
+
+
+def test_a_capitalised_order_number_is_a_slot_value_not_shouting() -> None:
+    orders = {"ABCDEFGHIJ-1": Order("ABCDEFGHIJ-1", "delivered")}
+    chat = Chat(make_engine("ecommerce", "en", shop=InMemoryShop(orders)), context())
+    chat.say(example("ecommerce", "en", "order_status"))
+    turn = chat.say("ABCDEFGHIJ-1")
+    assert turn.handoff is None and "delivered" in chat.text(turn)
+
+
+def test_faq_predictions_are_answered_with_their_text() -> None:
+    @dataclass(frozen=True)
+    class FaqPred:
+        intent: str | None
+        confidence: float
+        out_of_scope: bool
+        top: Sequence[Cand]
+        language: str | None
+        kind: str
+        answer: str
+
+    class FaqClassifier:
+        def predict(self, text: str) -> FaqPred:
+            return FaqPred("faq-7", 0.9, False, [Cand("faq-7", 0.9)], "en", "faq", "We ship daily.")
+
+    engine = make_engine("ecommerce", "en")
+    engine.classifier = FaqClassifier()
+    turn = Chat(engine, context()).say("do you ship on sundays")
+    assert turn.messages[0].text == "We ship daily." and turn.intent == "faq-7"

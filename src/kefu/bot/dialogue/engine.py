@@ -190,6 +190,9 @@ class DialogueEngine:
     def _understand(self, reply: _Reply, prediction: PredictionLike, context: Context) -> Turn:
         recognised = self._recognised(prediction)
         reply.intent = recognised.name if recognised else None
+        if self._pending_accepts(reply):
+            # A valid slot value ("ABCDEFGHIJ-1") is an answer, not shouting or a new question.
+            return self._fill_slot(reply, context, None)
         if is_angry(reply.text) or (recognised is not None and recognised.handoff == "complaint"):
             return self._handoff(reply, "complaint", context, answer=self._complaint)
         if recognised is not None and recognised.handoff is not None:
@@ -213,6 +216,13 @@ class DialogueEngine:
             reply.say(str(faq_answer))
             return reply.turn()
         return self._not_understood(reply, context)
+
+    def _pending_accepts(self, reply: _Reply) -> bool:
+        intent = self._intents.get(reply.state.active_intent or "")
+        if intent is None or reply.state.pending_slot is None:
+            return False
+        slot = next((s for s in intent.slots if s.name == reply.state.pending_slot), None)
+        return slot is not None and slot.accepts(reply.text)
 
     def _recognised(self, prediction: PredictionLike) -> PackIntent | None:
         if prediction.out_of_scope or prediction.intent is None:
