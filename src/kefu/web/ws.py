@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from anyio import to_thread
@@ -56,10 +57,26 @@ async def _receive_json(ws: WebSocket, timeout: float | None = None) -> dict[str
     return data
 
 
-async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
-    while True:
-        frame = await queue.get()
-        await ws.send_json(frame)
+async def _serve(
+    ws: WebSocket,
+    pump: Coroutine[Any, Any, None],
+    handle: Callable[[dict[str, Any]], Awaitable[None]],
+    on_close: Callable[[], None],
+) -> None:
+    """Run a connection: ``pump`` sends queued frames while client frames go to ``handle``."""
+    task = asyncio.create_task(pump)
+    try:
+        while True:
+            frame = await _receive_json(ws)
+            if frame is not None:
+                await handle(frame)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        on_close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -105,20 +122,12 @@ async def agent_socket(ws: WebSocket) -> None:
         return
     conn = AgentConnection(agent_id=agent.id, workspace_id=agent.workspace_id, inbox_ids=inbox_ids)
     opening = state.agents.connect(conn, last_id)
-    pump = asyncio.create_task(_pump_agent(ws, conn, opening))
-    try:
-        while True:
-            frame = await _receive_json(ws)
-            if frame is None:
-                continue
-            await _agent_frame(ws, state, agent, conn, frame)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        state.agents.disconnect(conn)
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await pump
+    await _serve(
+        ws,
+        _pump_agent(ws, conn, opening),
+        lambda frame: _agent_frame(ws, state, agent, conn, frame),
+        lambda: state.agents.disconnect(conn),
+    )
 
 
 async def _pump_agent(ws: WebSocket, conn: AgentConnection, opening: dict[str, Any]) -> None:
@@ -225,20 +234,12 @@ async def widget_socket(ws: WebSocket) -> None:
     await ws.send_json(welcome)
     if conn.conversation_id:
         await _widget_catch_up(state, conn)
-    pump = asyncio.create_task(_pump_widget(ws, conn))
-    try:
-        while True:
-            frame = await _receive_json(ws)
-            if frame is None:
-                continue
-            await _widget_frame(ws, state, visitor, conn, frame)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        state.widgets.disconnect(conn)
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await pump
+    await _serve(
+        ws,
+        _pump_widget(ws, conn),
+        lambda frame: _widget_frame(ws, state, visitor, conn, frame),
+        lambda: state.widgets.disconnect(conn),
+    )
 
 
 async def _widget_catch_up(state: AppState, conn: WidgetConnection) -> None:
