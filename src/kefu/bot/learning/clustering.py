@@ -39,19 +39,17 @@ class _Phrase:
     reasons: Counter[str] = field(default_factory=Counter)
     languages: set[str] = field(default_factory=set)
     originals: Counter[str] = field(default_factory=Counter)
-    first_seen: dict[str, int] = field(default_factory=dict)
 
-    def add(self, item: Unanswered, order: int) -> None:
+    def add(self, item: Unanswered) -> None:
         self.count += item.count
         self.reasons[item.reason] += item.count
         if item.language is not None:
             self.languages.add(item.language.strip())
         text = " ".join(item.text.split())
         self.originals[text] += item.count
-        self.first_seen.setdefault(text, order)
 
     def display(self) -> str:
-        """The way customers wrote it most often (earliest first on a tie)."""
+        """The way customers wrote it most often (alphabetically first on a tie)."""
         return min(self.originals, key=lambda text: (-self.originals[text], text))
 
 
@@ -70,7 +68,7 @@ def _check_options(
 
 def _collect(unanswered: Iterable[Unanswered]) -> list[_Phrase]:
     phrases: dict[tuple[str | None, str], _Phrase] = {}
-    for order, item in enumerate(unanswered):
+    for item in unanswered:
         if not isinstance(item, Unanswered):
             raise InvalidInput(f"expected Unanswered records, got {type(item).__name__}")
         key = normalize_text(item.text)
@@ -78,7 +76,7 @@ def _collect(unanswered: Iterable[Unanswered]) -> list[_Phrase]:
             continue  # only punctuation or emoji: nothing a reviewer could turn into an intent
         group = language_group(item.language)
         phrase = phrases.setdefault((group, key), _Phrase(key=key, group=group))
-        phrase.add(item, order)
+        phrase.add(item)
     return sorted(phrases.values(), key=lambda p: (p.group or "", p.key))
 
 
