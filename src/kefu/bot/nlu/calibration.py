@@ -20,7 +20,7 @@ the workspace's ``oos`` examples) the threshold maximises in-scope accuracy + ou
 recall on them, each a rate, so the share of out-of-scope rows in the dev split does not tilt
 it; or, when the workspace asks for a minimum out-of-scope recall, it is the lowest threshold
 that reaches it. Without real out-of-scope messages the threshold keeps ``retention`` of the
-correctly recognised held-out in-scope messages (the usual "95 % true-positive rate" rule of
+correctly recognised held-out in-scope messages (the true-positive-rate rule of
 out-of-distribution detection), because messages of withheld classes are harder than typical
 out-of-scope traffic and would set it far too high.
 """

@@ -16,7 +16,23 @@ from typing import Any
 
 # Letters that NFD does not decompose but that people replace with a plain letter when typing fast.
 _LATIN_LETTER_FOLDS = str.maketrans(
-    {"ł": "l", "đ": "d", "ø": "o", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+    {
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ø": "o",
+        "Ø": "O",
+        "ħ": "h",
+        "Ħ": "H",
+        "ı": "i",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+    }
 )
 
 # Chat spellings whose meaning does not depend on context, per language (a Polish "u" is a
