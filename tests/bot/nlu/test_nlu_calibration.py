@@ -83,7 +83,7 @@ def test_recall_threshold_is_the_lowest_reaching_the_target() -> None:
     assert calibration.recall_threshold(conf, negative, 0.999) > 0.9
 
 
-def test_without_negatives_threshold_keeps_the_retention_share() -> None:
+def test_without_negatives_novelty_keeps_the_retention_share() -> None:
     held = _held()
     inside = held.target >= 0
     positives_only = HeldOut(
@@ -96,6 +96,7 @@ def test_without_negatives_threshold_keeps_the_retention_share() -> None:
     )
     fitted = calibration.fit(positives_only, source="cross-validation", retention=0.9)
     assert fitted.source == "retention"
+    assert fitted.threshold == 0.0  # low confidence alone rejects nothing
     p = calibration.softmax(
         calibration.logits(
             positives_only.decision,
@@ -105,9 +106,10 @@ def test_without_negatives_threshold_keeps_the_retention_share() -> None:
             fitted.params,
         )
     )
-    best, conf = calibration.confidences(p, positives_only.oos_classes)
+    best, _ = calibration.confidences(p, positives_only.oos_classes)
     correct = best == positives_only.target
-    assert (conf[correct] >= fitted.threshold).mean() == pytest.approx(0.9, abs=0.02)
+    near = calibration.nearest(positives_only.similarity, positives_only.oos_classes)
+    assert (near[correct] >= fitted.min_similarity).mean() == pytest.approx(0.9, abs=0.02)
 
 
 def test_pseudo_negatives_shape_the_model_but_not_the_threshold() -> None:

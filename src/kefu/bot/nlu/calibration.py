@@ -14,15 +14,16 @@ alternative ("none of these") grows as the message gets further from every examp
 seen (a dev split or cross-validation folds); out-of-scope messages there have the null
 alternative (or the workspace's ``oos`` class) as their answer.
 
-Confidence is the probability of the best in-scope class; a message is out of scope when its
-confidence is below a threshold. With real out-of-scope messages held out (dev ``oos`` rows or
-the workspace's ``oos`` examples) the threshold maximises in-scope accuracy + out-of-scope
-recall on them, each a rate, so the share of out-of-scope rows in the dev split does not tilt
-it; or, when the workspace asks for a minimum out-of-scope recall, it is the lowest threshold
-that reaches it. Without real out-of-scope messages the threshold keeps ``retention`` of the
-correctly recognised held-out in-scope messages (the true-positive-rate rule of
-out-of-distribution detection), because messages of withheld classes are harder than typical
-out-of-scope traffic and would set it far too high.
+Confidence is the probability of the best in-scope class. With real out-of-scope messages held
+out (dev ``oos`` rows or the workspace's ``oos`` examples) a message is out of scope when its
+confidence is below a threshold that maximises in-scope accuracy + out-of-scope recall on
+them, each a rate, so the share of out-of-scope rows in the dev split does not tilt it; or,
+when the workspace asks for a minimum out-of-scope recall, the lowest threshold that reaches
+it. Without real out-of-scope messages, only novelty is evidence: a message is out of scope
+when its nearest example is further than for all but ``1 - retention`` of the correctly
+recognised held-out in-scope messages (the true-positive-rate rule of out-of-distribution
+detection). Messages of withheld classes are not used for that threshold: they are harder
+than typical out-of-scope traffic and would set it far too high.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class Calibration:
     source: str  # "dev", "cross-validation", "retention" or "default"
     rows: int
     negatives: int
+    # a message whose nearest in-scope example is less similar than this is out of scope
+    min_similarity: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +89,7 @@ class HeldOut:
     real_negative: np.ndarray
 
 
-def _nearest(similarity: np.ndarray, oos_classes: np.ndarray) -> np.ndarray:
+def nearest(similarity: np.ndarray, oos_classes: np.ndarray) -> np.ndarray:
     """Per row, the similarity of the nearest in-scope example (0 when no class is known)."""
     in_scope = np.where(oos_classes, -np.inf, similarity)
     best = in_scope.max(axis=1)
@@ -105,7 +108,7 @@ def logits(
     known = np.isfinite(similarity)
     z = a * decision + b * np.where(known & faq_classes, similarity, 0.0)
     z = np.where(known, z, _NO_CLASS)
-    null = null_bias - null_sim * _nearest(similarity, oos_classes)
+    null = null_bias - null_sim * nearest(similarity, oos_classes)
     return np.concatenate([z, null[:, None]], axis=1)
 
 
@@ -144,7 +147,7 @@ def _negative_log_likelihood(
             (class_grad * np.where(known, held.decision, 0.0)).sum(),
             (class_grad * np.where(known & held.faq_classes, held.similarity, 0.0)).sum(),
             grad_z[:, -1].sum() if use_null else 0.0,
-            -(grad_z[:, -1] * _nearest(held.similarity, held.oos_classes)).sum()
+            -(grad_z[:, -1] * nearest(held.similarity, held.oos_classes)).sum()
             if use_null
             else 0.0,
         ]
@@ -211,8 +214,8 @@ def fit(
     if not use_null:
         # Nothing to learn the null alternative from: it rises as the nearest example gets
         # further away than for all but (1 - retention) of the held-out in-scope messages.
-        nearest = _nearest(held.similarity, held.oos_classes)
-        q = float(np.quantile(nearest, 1.0 - retention)) if len(nearest) else 0.5
+        near = nearest(held.similarity, held.oos_classes)
+        q = float(np.quantile(near, 1.0 - retention)) if len(near) else 0.5
         params[2:] = [_DEFAULT_SLOPE * q, _DEFAULT_SLOPE]
     p = softmax(logits(held.decision, held.similarity, held.oos_classes, held.faq_classes, params))
     best, conf = confidences(p, held.oos_classes)
@@ -227,9 +230,16 @@ def fit(
             threshold = recall_threshold(conf, real, oos_recall)
         n_neg = int(real.sum())
     else:
-        # No real out-of-scope evidence: keep `retention` of correctly recognised messages.
-        kept = conf[correct] if correct.any() else conf[~negative]
-        threshold = float(np.quantile(kept, 1.0 - retention)) if len(kept) else 0.0
-        source, n_neg = "retention", 0
+        # No real out-of-scope evidence. Low confidence may only mean that two known classes
+        # compete (a case for a clarification question, not for a human), so confidence
+        # rejects nothing; a message is out of scope when its nearest example is less similar
+        # than for all but (1 - retention) of the correctly recognised held-out messages.
+        near = nearest(held.similarity, held.oos_classes)
+        kept = near[correct] if correct.any() else near[~negative]
+        min_similarity = float(np.quantile(kept, 1.0 - retention)) if len(kept) else 0.0
+        a, b, null_bias, null_sim = (float(v) for v in params)
+        return Calibration(
+            a, b, null_bias, null_sim, 0.0, "retention", len(held.target), 0, min_similarity
+        )
     a, b, null_bias, null_sim = (float(v) for v in params)
     return Calibration(a, b, null_bias, null_sim, threshold, source, len(held.target), n_neg)

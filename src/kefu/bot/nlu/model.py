@@ -137,9 +137,9 @@ class NluModel:
             encoder=self.encoder,
         )
 
-    def probabilities(self, text: str) -> tuple[np.ndarray, str, bool]:
-        """Per-class probabilities (null alternative last), the language, and whether any
-        feature of the message was known to the model."""
+    def probabilities(self, text: str) -> tuple[np.ndarray, str, bool, float]:
+        """Per-class probabilities (null alternative last), the language, whether any feature
+        of the message was known to the model, and the similarity of its nearest example."""
         analysis = analyze(
             text[:MAX_MESSAGE_CHARS], self.space.config, hint=self.meta.language_hint
         )
@@ -156,10 +156,11 @@ class NluModel:
             self._faq_classes,
             self._params,
         )
-        return calibration.softmax(z)[0], analysis.language.code, known
+        near = float(calibration.nearest(similarity[None, :], self._oos_classes)[0])
+        return calibration.softmax(z)[0], analysis.language.code, known, near
 
     def predict(self, text: str) -> Prediction:
-        p, language, known = self.probabilities(text)
+        p, language, known, near = self.probabilities(text)
         if not known:
             return Prediction(None, 0.0, True, [], language)
         class_p = np.where(self._oos_classes, -1.0, p[:-1])
@@ -174,7 +175,7 @@ class NluModel:
             if class_p[i] >= 0.0
         ]
         best = top[0]
-        out_of_scope = best.score < self.threshold
+        out_of_scope = best.score < self.threshold or near < self.calibration.min_similarity
         if out_of_scope:
             return Prediction(None, best.score, True, top, language)
         return Prediction(

@@ -178,13 +178,21 @@ def _merge(held: list[HeldOut]) -> HeldOut:
 def _default_calibration(rows: int) -> Calibration:
     """Too little was held out to learn from (a handful of examples, or every class has a single
     one): rank every class by its nearest example and accept a message whose cosine similarity
-    to it is about DEFAULT_MIN_SIMILARITY or more, i.e. that shares roughly a third of its
-    weighted n-grams with an example. The model applies the similarity term to all classes for
-    this source. More phrasings or a few out-of-scope examples give a calibrated model instead.
+    to it is at least DEFAULT_MIN_SIMILARITY, i.e. that shares roughly a third of its weighted
+    n-grams with an example. The model applies the similarity term to all classes for this
+    source. More phrasings or a few out-of-scope examples give a calibrated model instead.
     """
     slope = 10.0
     return Calibration(
-        0.0, slope, slope * DEFAULT_MIN_SIMILARITY, 0.0, 0.5, DEFAULT_SOURCE, rows, 0
+        decision_weight=0.0,
+        faq_similarity_weight=slope,
+        null_bias=slope * DEFAULT_MIN_SIMILARITY,
+        null_similarity_weight=0.0,
+        threshold=0.0,
+        source=DEFAULT_SOURCE,
+        rows=rows,
+        negatives=0,
+        min_similarity=DEFAULT_MIN_SIMILARITY,
     )
 
 
