@@ -124,16 +124,23 @@ def kefu_train(
     return model, time.perf_counter() - started
 
 
-def top1_accuracy(model: NluModel, rows: Rows) -> float | None:
-    """In-scope accuracy of the best candidate with no out-of-scope decision at all."""
-    inside = [(t, i) for t, i in rows if i != "oos"]
-    if not inside:
-        return None
-    hits = 0
-    for text, intent in inside:
-        top = model.predict(text).top
-        hits += bool(top) and top[0].name == intent
-    return 100.0 * hits / len(inside)
+def top1_and_weighted_f1(model: NluModel, rows: Rows) -> tuple[float | None, float]:
+    """In-scope accuracy of the best candidate with no out-of-scope decision at all, and the
+    support-weighted F1 of the thresholded predictions (the average Rasa's reports use)."""
+    from sklearn.metrics import f1_score
+
+    hits, inside = 0, 0
+    truth, predicted = [], []
+    for text, intent in rows:
+        prediction = model.predict(text)
+        if intent != "oos":
+            inside += 1
+            hits += bool(prediction.top) and prediction.top[0].name == intent
+        truth.append(intent)
+        predicted.append("oos" if prediction.out_of_scope else str(prediction.intent))
+    labels = sorted(set(truth))
+    weighted = 100.0 * float(f1_score(truth, predicted, labels=labels, average="weighted"))
+    return (100.0 * hits / inside if inside else None), weighted
 
 
 def kefu_line(
@@ -147,7 +154,39 @@ def kefu_line(
     note: str = "",
 ) -> Line:
     figures = kefu_run(model, rows, seconds)
-    return Line(dataset, split, variant, figures, base, note, top1_accuracy(model, rows))
+    top1, weighted = top1_and_weighted_f1(model, rows)
+    return Line(dataset, split, variant, figures, base, note, top1, weighted)
+
+
+def tradeoff(model: NluModel, rows: Rows) -> list[dict[str, float]]:
+    """In-scope accuracy and oos recall on ``rows`` at fixed confidence thresholds: the curve
+    the dev-chosen threshold picks a point of (described here, never used to choose)."""
+    confidence, hit, is_oos = [], [], []
+    for text, intent in rows:
+        prediction = model.predict(text)
+        top = prediction.top[0].name if prediction.top else None
+        confidence.append(prediction.confidence)
+        hit.append(top == intent)
+        is_oos.append(intent == "oos")
+    conf, ok, oos = np.array(confidence), np.array(hit), np.array(is_oos)
+    # expected calibration error of the confidence as P(best class is right), 10 bins
+    bins = np.minimum((conf * 10).astype(int), 9)
+    ece = sum(
+        abs(float(ok[bins == b].mean()) - float(conf[bins == b].mean())) * (bins == b).mean()
+        for b in range(10)
+        if (bins == b).any()
+    )
+    curve: list[dict[str, float]] = [{"expected_calibration_error": round(100.0 * ece, 2)}]
+    for threshold in (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, model.threshold, 0.7):
+        kept = conf >= threshold
+        curve.append(
+            {
+                "threshold": round(float(threshold), 3),
+                "in_scope": round(100.0 * float((ok & kept)[~oos].mean()), 2),
+                "oos_recall": round(100.0 * float((~kept)[oos].mean()), 2),
+            }
+        )
+    return curve
 
 
 def kefu_run(model: NluModel, rows: Rows, seconds: float) -> Figures:
@@ -186,6 +225,7 @@ class Line:
     base: Figures | None
     note: str = ""
     top1: float | None = None  # in-scope accuracy of the best class, threshold ignored
+    weighted_f1: float | None = None
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -210,6 +250,7 @@ COLUMNS = (
     ("base", 6),
     ("oos P", 6),
     ("F1", 6),
+    ("wF1", 6),
     ("train s", 7),
     ("base", 6),
     ("p50 ms", 6),
@@ -236,6 +277,7 @@ def print_table(lines: list[Line]) -> None:
             _fmt(b.oos_recall if b else None),
             _fmt(k.oos_precision),
             _fmt(k.macro_f1),
+            _fmt(line.weighted_f1),
             _fmt(k.train_s),
             _fmt(b.train_s if b else None),
             _fmt(k.p50_ms, 2),
@@ -262,6 +304,7 @@ def run_clinc(root: Path, lines: list[Line], extra: dict[str, Any]) -> None:
         "threshold": round(model.threshold, 4),
         "calibration": model.calibration.to_dict(),
     }
+    extra["clinc150_test_tradeoff"] = tradeoff(model, test)
     target, seconds = kefu_train(train_rows, dev, "en", NluSettings(oos_recall=0.6))
     lines.append(kefu_line("clinc150", "test", "oos recall 60 (dev)", target, test, seconds, base))
     no_dev, seconds = kefu_train(train_rows, None, "en")
@@ -346,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
                     "baseline": None if line.base is None else line.base.__dict__,
                     "note": line.note,
                     "top1": line.top1,
+                    "weighted_f1": line.weighted_f1,
                 }
                 for line in lines
             ],
