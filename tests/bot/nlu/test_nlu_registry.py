@@ -161,3 +161,15 @@ def test_closed_registry_refuses_updates(tmp_path: Path) -> None:
         registry.build("ws", SMALL_KB)
     with pytest.raises(InvalidInput, match="closed"):
         registry.update("ws", SMALL_KB)
+
+
+def test_preload_loads_models_and_language_resources(tmp_path: Path) -> None:
+    ModelRegistry(tmp_path, settings=FAST).build("ws", SMALL_KB)
+    registry = ModelRegistry(tmp_path, settings=FAST)
+    registry.preload(["ws", "never-built"])
+    from kefu.bot.nlu import features, normalize
+
+    assert features._jieba_ready
+    assert {"t2s", "s2t"} <= set(normalize._converters)
+    assert registry.status("ws").version == 1
+    assert registry.get("never-built") is None

@@ -18,6 +18,7 @@ from kefu.bot.nlu.evaluate import (
     knowledge_base_from_rows,
     read_labelled_csv,
 )
+from kefu.bot.nlu.features import warm_up
 from kefu.bot.nlu.kb import Faq, Intent, KnowledgeBase
 from kefu.bot.nlu.language import LanguageGuess, detect_language
 from kefu.bot.nlu.model import Candidate, NluModel, Prediction
@@ -52,4 +53,5 @@ __all__ = [
     "read_labelled_csv",
     "save_model",
     "train",
+    "warm_up",
 ]

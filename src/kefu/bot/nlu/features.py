@@ -28,6 +28,7 @@ from kefu.bot.nlu.normalize import (
     collapse_repeats,
     expand_chat_spelling,
     is_han,
+    opencc_converter,
     strip_latin_diacritics,
     to_simplified,
     tokens,
@@ -57,6 +58,17 @@ def _lemma(word: str, languages: tuple[str, ...]) -> str:
     if word.isdigit():
         return word
     return str(simplemma.lemmatize(word, lang=languages))
+
+
+def warm_up() -> None:
+    """Load what the first message of each language would otherwise wait for: the English and
+    Polish lemma dictionaries (seconds each), jieba's dictionary and the OpenCC converters.
+    Process-wide and idempotent; call it at start-up, off the event loop."""
+    for language in ("en", "pl"):
+        _lemma("warm", (language,))
+    _jieba_cut("预热")
+    to_simplified("預熱")
+    opencc_converter("s2t")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from kefu.bot.nlu import persist
 from kefu.bot.nlu.encoder import SentenceEncoder
+from kefu.bot.nlu.features import warm_up
 from kefu.bot.nlu.kb import KnowledgeBase
 from kefu.bot.nlu.model import NluModel
 from kefu.bot.nlu.settings import NluSettings
@@ -107,6 +108,13 @@ class ModelRegistry:
         self._closed = False
 
     # serving -----------------------------------------------------------------------------
+
+    def preload(self, workspace_ids: list[str]) -> None:
+        """Load these workspaces' models and the language resources now (blocking), so the
+        first message of each does not wait for disk or dictionaries."""
+        warm_up()
+        for workspace_id in workspace_ids:
+            self.get(workspace_id)
 
     def get(self, workspace_id: str) -> NluModel | None:
         """The model serving ``workspace_id`` now, or None if it never had one."""
