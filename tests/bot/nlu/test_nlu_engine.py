@@ -112,6 +112,18 @@ def test_without_out_of_scope_evidence_the_threshold_keeps_most_in_scope(
     assert shop_model.predict("zzzz qqqq").out_of_scope
 
 
+def test_predict_refuses_what_is_not_text(shop_model: NluModel) -> None:
+    from kefu.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="needs text"):
+        shop_model.predict(None)  # type: ignore[arg-type]
+
+
+def test_very_long_message_is_cut_not_refused(shop_model: NluModel) -> None:
+    prediction = shop_model.predict("where is my order " * 2000)
+    assert prediction.intent == "order_status"
+
+
 def test_message_with_no_known_feature_is_out_of_scope(shop_model: NluModel) -> None:
     for text in ["", "   ", "!!!", "🙂🙂"]:
         prediction = shop_model.predict(text)

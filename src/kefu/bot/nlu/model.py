@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from kefu.bot.nlu.encoder import SentenceEncoder, embed
 from kefu.bot.nlu.features import FeatureSpace, analyze
 from kefu.bot.nlu.scoring import Scorer
 from kefu.bot.nlu.settings import NluSettings
+from kefu.core.errors import InvalidInput
 
 # Longer messages are cut before analysis so one pasted document cannot stall the bot.
 MAX_MESSAGE_CHARS = 2000
@@ -125,7 +127,7 @@ class NluModel:
         return self.calibration.threshold
 
     def with_version(self, version: int) -> NluModel:
-        meta = ModelMeta(**{**self.meta.__dict__, "version": version})
+        meta = dataclasses.replace(self.meta, version=version)
         return NluModel(
             labels=self.labels,
             answers=self.answers,
@@ -160,6 +162,8 @@ class NluModel:
         return calibration.softmax(z)[0], analysis.language.code, known, near
 
     def predict(self, text: str) -> Prediction:
+        if not isinstance(text, str):
+            raise InvalidInput(f"predict() needs text, got {type(text).__name__}")
         p, language, known, near = self.probabilities(text)
         if not known:
             return Prediction(None, 0.0, True, [], language)
