@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -49,14 +50,15 @@ def test_traditional_and_simplified_fold_to_one_form() -> None:
     assert fold("我們的訂單") == fold("我们的订单")
 
 
-def test_opencc_is_not_loaded_at_import() -> None:
-    import importlib
-
-    import kefu.bot.nlu.normalize as module
-
-    fresh = importlib.reload(module)
-    assert fresh._converters == {}
-    assert "kefu.bot.nlu" in sys.modules
+def test_importing_the_engine_loads_no_language_resource() -> None:
+    code = (
+        "import sys, kefu.bot.nlu, kefu.cli.nlu\n"
+        "from kefu.bot.nlu import normalize\n"
+        "heavy = [m for m in ('opencc', 'jieba', 'simplemma', 'sklearn') if m in sys.modules]\n"
+        "print(heavy, normalize._converters)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[] {}"
 
 
 def test_chat_spelling_depends_on_the_language() -> None:
