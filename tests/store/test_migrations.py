@@ -8,9 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import kefu.agents.models
+import kefu.bot.models
 import kefu.bus.outbox
 import kefu.channels.models
 import kefu.contacts.models
+import kefu.routing.models
 import kefu.conversations.models
 import kefu.workspaces.models  # noqa: F401  (registers the tables)
 from kefu.store.db import Base, make_engine

@@ -27,6 +27,7 @@ SEALED_COLUMNS = {
     "contacts": {"name": "contacts.name", "email": "contacts.email", "phone": "contacts.phone"},
     "outbox": {"payload": "outbox.payload"},
     "deliveries": {"body": "deliveries.body"},
+    "bot_unanswered": {"text": "bot_unanswered.text"},
 }
 
 

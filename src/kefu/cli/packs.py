@@ -1,4 +1,4 @@
-"""`kefu packs ...` commands: list the industry script packs shipped with Kefu."""
+"""`kefu packs ...` commands: list the industry script packs shipped with Kefu, import one."""
 
 from __future__ import annotations
 
@@ -44,6 +44,42 @@ def list_command(
     for info in packs:
         table.add_row(info.industry, info.language, str(info.intents))
     Console().print(table)
+
+
+@app.command("import")
+def import_command(
+    industry: str = typer.Argument(..., help="ecommerce, education, catering or tourism"),
+    lang: str = typer.Option(..., "--lang", help="zh-CN, zh-TW, en or pl"),
+    workspace: str = typer.Option(..., "--workspace", help="Workspace slug or id"),
+    enable_bot: bool = typer.Option(
+        False, "--enable-bot", help="Also let the bot answer every inbox of the workspace."
+    ),
+) -> None:
+    """Load a shipped pack into a workspace's knowledge base (a new version), to edit freely."""
+    from kefu.bot import knowledge
+    from kefu.cli.common import fail, load_settings
+    from kefu.compliance.setup import bind_encryption
+    from kefu.core.errors import KefuError
+    from kefu.store.db import make_engine, make_session_factory, transaction
+    from kefu.workspaces.service import get_workspace, list_inboxes, set_bot_enabled
+
+    settings = load_settings()
+    bind_encryption(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            ws = get_workspace(session, ref=workspace)
+            version = knowledge.import_pack(
+                session, workspace_id=ws.id, industry=industry, language=lang, agent_id=None
+            )
+            if enable_bot:
+                for inbox in list_inboxes(session, workspace_id=ws.id):
+                    set_bot_enabled(session, workspace_id=ws.id, inbox_id=inbox.id, enabled=True)
+    except KefuError as exc:
+        fail(exc.message)
+    finally:
+        engine.dispose()
+    typer.echo(f"imported {industry} ({lang}) into {workspace}: knowledge version {version}")
 
 
 # Each language's examples are compared with the ones of the language it could have been

@@ -39,6 +39,8 @@ class Conversation(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     handoff_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # What the bot last recognised (routing rules and the console read it).
+    intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
@@ -65,6 +67,9 @@ class Message(Base):
     text: Mapped[str] = mapped_column(EncryptedText("messages.text"))
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Structured parts beside the text: quick-reply buttons and a card (bot messages), or the
+    # payload of the button a customer pressed (inbound). Never HTML.
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     client_message_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # Platform's id for inbound messages: the idempotency key of ingest.
     channel_message_id: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -32,6 +32,7 @@ class MessageRead(BaseModel):
     client_message_id: str | None
     delivery_status: str
     created_at: datetime
+    content: dict[str, Any] | None = None
 
     def public(self) -> dict[str, Any]:
         """What the customer's widget may see: no internal ids, never private notes."""
@@ -45,6 +46,7 @@ class MessageRead(BaseModel):
             "attachments": self.attachments,
             "client_id": self.client_message_id,
             "created_at": self.created_at.isoformat(),
+            "content": self.content,
         }
 
 
@@ -69,6 +71,7 @@ class ConversationRead(BaseModel):
     tags: list[str]
     priority: int
     handoff_reason: str | None
+    intent: str | None = None
     last_message: MessageRead | None
     last_message_at: datetime
     queued_at: datetime | None

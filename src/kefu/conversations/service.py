@@ -36,6 +36,7 @@ from kefu.store.db import transaction
 from kefu.workspaces.models import Inbox
 
 MAX_ATTACHMENTS = 10
+MAX_PAYLOAD = 200
 INGEST_ATTEMPTS = 5
 View = Literal["mine", "unassigned", "all"]
 
@@ -56,6 +57,8 @@ class Inbound:
     profile: Profile | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     verified_customer_id: str | None = None
+    # The payload of a quick-reply button the customer pressed (``intent:order_status``).
+    payload: str | None = None
 
 
 @dataclass(slots=True)
@@ -122,6 +125,7 @@ def message_read(
         client_message_id=message.client_message_id,
         delivery_status=message.delivery_status,
         created_at=message.created_at,
+        content=message.content,
     )
 
 
@@ -154,6 +158,7 @@ def conversation_read(session: Session, conv: Conversation) -> ConversationRead:
         tags=tags,
         priority=conv.priority,
         handoff_reason=conv.handoff_reason,
+        intent=conv.intent,
         last_message=message_read(session, last, contact.name) if last else None,
         last_message_at=conv.last_message_at,
         queued_at=conv.queued_at,
@@ -202,6 +207,7 @@ def _append(
     channel_message_id: str | None = None,
     delivery_status: str,
     channel: str,
+    content: dict[str, Any] | None = None,
 ) -> MessageRead:
     now = utcnow()
     message = Message(
@@ -220,6 +226,7 @@ def _append(
         channel_message_id=channel_message_id,
         delivery_status=delivery_status,
         created_at=now,
+        content=content or None,
     )
     session.add(message)
     if not private:
@@ -289,6 +296,10 @@ def ingest_inbound(
     """Store one inbound message once; a repeat of its channel message id returns the original."""
     check_text(inbound.text, limits, allow_empty=bool(inbound.attachments))
     attachments = _check_attachments(inbound.attachments)
+    if inbound.payload is not None and (
+        not isinstance(inbound.payload, str) or not 0 < len(inbound.payload) <= MAX_PAYLOAD
+    ):
+        raise InvalidInput(f"payload must be text of 1 to {MAX_PAYLOAD} characters")
     existing = _find_by_channel_id(session, inbox.id, inbound.channel_message_id)
     if existing is not None:
         conv = session.get(Conversation, existing.conversation_id)
@@ -315,6 +326,7 @@ def ingest_inbound(
         channel_message_id=inbound.channel_message_id,
         delivery_status="received",
         channel=inbox.channel,
+        content={"payload": inbound.payload} if inbound.payload else None,
     )
     if opened == "created":
         outbox.record(
@@ -611,3 +623,97 @@ def route_to_agent(session: Session, *, conversation_id: str, agent_id: str) -> 
     session.flush()
     _changed(session, conv)
     return True
+
+
+# ---------------------------------------------------------------- the bot's writes
+
+
+def claim_for_bot(
+    session: Session, *, conversation_id: str, states: tuple[str, ...] = ("bot",)
+) -> Conversation | None:
+    """Lock the conversation for one bot turn; None when it is not in one of ``states``.
+
+    The conditional UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before
+    the state is trusted, so an agent who takes the conversation meanwhile either waits for
+    this turn to commit or has already made the bot's turn a no-op: the bot never talks over
+    an agent.
+    """
+    claimed = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.state.in_(states))
+        .values(last_seq=Conversation.last_seq)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    conv = session.get(Conversation, conversation_id)
+    if conv is not None:
+        session.refresh(conv)
+    return conv
+
+
+def send_bot_message(
+    session: Session, *, conv: Conversation, text: str, content: dict[str, Any] | None = None
+) -> MessageRead:
+    """A bot answer in a conversation claimed with :func:`claim_for_bot`."""
+    inbox = session.get(Inbox, conv.inbox_id)
+    assert inbox is not None
+    return _append(
+        session,
+        conv,
+        direction="out",
+        sender_kind="bot",
+        sender_id=None,
+        text=text,
+        delivery_status="sent" if inbox.channel == "web" else "pending",
+        channel=inbox.channel,
+        content=content,
+    )
+
+
+def note_intent(session: Session, *, conv: Conversation, intent: str | None) -> None:
+    """Remember what the bot recognised last (the console shows it; routing rules read it)."""
+    if intent and conv.intent != intent:
+        conv.intent = intent[:64]
+
+
+def hand_off(
+    session: Session,
+    *,
+    conv: Conversation,
+    reason: str,
+    priority: int,
+    intent: str | None,
+    note: str,
+) -> Conversation:
+    """The bot steps aside: the conversation queues for the ACD with its reason and priority,
+    and an internal note tells the agent why (never shown to the customer)."""
+    inbox = session.get(Inbox, conv.inbox_id)
+    assert inbox is not None
+    _set_state(conv, "queued")
+    conv.handoff_reason = reason[:32]
+    conv.priority = max(int(priority), 0)
+    note_intent(session, conv=conv, intent=intent)
+    _append(
+        session,
+        conv,
+        direction="out",
+        sender_kind="system",
+        sender_id=None,
+        text=note,
+        private=True,
+        delivery_status="sent",
+        channel=inbox.channel,
+        content={"handoff": {"reason": reason, "intent": intent, "priority": priority}},
+    )
+    session.flush()
+    _changed(session, conv)
+    return conv
+
+
+def resolve_by_bot(session: Session, *, conv: Conversation) -> Conversation:
+    """The bot closes what it finished (a rating received after the conversation ended)."""
+    if conv.state != "resolved":
+        _set_state(conv, "resolved")
+        session.flush()
+        _changed(session, conv)
+    return conv

@@ -162,6 +162,30 @@ class BusinessHours(_Model):
                     return True
         return False
 
+    def describe(self) -> str:
+        """The weekly hours as a customer reads them: ``mon-fri 09:00-18:00, sat 10:00-14:00``
+        (days with the same hours joined; the time zone added when it is not UTC)."""
+        runs: list[tuple[list[Weekday], str]] = []
+        for day in WEEKDAYS:
+            ranges = self.weekly.get(day, ())
+            if not ranges:
+                continue
+            hours = " ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+            previous = runs[-1] if runs else None
+            if previous and previous[1] == hours and _follows(previous[0][-1], day):
+                previous[0].append(day)
+            else:
+                runs.append(([day], hours))
+        text = ", ".join(
+            (days[0] if len(days) == 1 else f"{days[0]}-{days[-1]}") + f" {hours}"
+            for days, hours in runs
+        )
+        return f"{text} ({self.timezone})" if text and self.timezone != "UTC" else text
+
+
+def _follows(day: Weekday, nxt: Weekday) -> bool:
+    return WEEKDAYS.index(nxt) == WEEKDAYS.index(day) + 1
+
 
 class RoutingRule(_Model):
     """First matching rule chooses the queue (and may set the base priority).

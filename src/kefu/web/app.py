@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from anyio import to_thread
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 
 import kefu
+from kefu.bot.dialogue import ShopConnector, UnconnectedShop
+from kefu.bot.nlu import ModelRegistry
+from kefu.bot.runner import BotRunner
 from kefu.bus import outbox
 from kefu.bus.backend import InProcessBus
 from kefu.bus.events import Envelope, parse_event
 from kefu.channels.webhooks import RetryPolicy, WebhookWorker
 from kefu.compliance.gate import ComplianceGate
 from kefu.compliance.setup import bind_encryption
+from kefu.core.clock import utcnow
 from kefu.core.settings import Settings
-from kefu.routing.desk import Desk
+from kefu.routing.desk import Desk, load_workspace_config
 from kefu.store.db import make_engine, make_session_factory, transaction
 from kefu.web import errors
-from kefu.web.api import admin, auth, channels, conversations, routing
+from kefu.web.api import admin, auth, bot, channels, conversations, routing
 from kefu.web.middleware import BodyLimit, SecurityHeaders
 from kefu.web.pages import build_pages_router
 from kefu.web.realtime import AgentHub, WidgetHub
@@ -30,12 +35,29 @@ from kefu.web.ws import router as ws_router
 
 log = logging.getLogger(__name__)
 
+ShopProvider = Callable[[str], ShopConnector]
+
+
+def business_hours(session: Session, workspace_id: str) -> tuple[bool, str]:
+    """Open now, and the hours in words, from the workspace's first routing calendar (routing
+    owns business hours; without a calendar the desk is always open)."""
+    calendars = load_workspace_config(session, workspace_id).business_hours
+    if not calendars:
+        return True, ""
+    return calendars[0].is_open(utcnow()), calendars[0].describe()
+
+
+def _no_shop(_workspace_id: str) -> ShopConnector:
+    return UnconnectedShop()
+
 
 def build_state(
     settings: Settings,
     *,
     gate: ComplianceGate | None,
     webhook_transport: httpx.AsyncBaseTransport | None,
+    shops: ShopProvider | None = None,
+    models: ModelRegistry | None = None,
 ) -> AppState:
     bind_encryption(settings)
     engine = make_engine(settings.database_url)
@@ -43,9 +65,10 @@ def build_state(
     bus = InProcessBus()
     outbox.bind(factory, bus)
     widgets = WidgetHub()
+    gate = gate if gate is not None else ComplianceGate()
     state = AppState(
         settings=settings,
-        gate=gate if gate is not None else ComplianceGate(),
+        gate=gate,
         published=outbox.PublishedMarker(factory),
         engine=engine,
         factory=factory,
@@ -62,11 +85,19 @@ def build_state(
             timeout_seconds=settings.webhook_timeout_seconds,
             transport=webhook_transport,
         ),
+        bot=BotRunner(
+            factory,
+            models if models is not None else ModelRegistry(settings.data_dir / "models"),
+            gate=gate,
+            connectors=shops or _no_shop,
+            hours=business_hours,
+        ),
     )
     bus.subscribe(state.agents.on_event)
     bus.subscribe(state.widgets.on_event)
     bus.subscribe(state.webhooks.on_event)
     bus.subscribe(state.desk.on_event)
+    bus.subscribe(state.bot.on_event)
 
     bus.delivered = state.published.delivered
     return state
@@ -93,9 +124,18 @@ def create_app(
     *,
     gate: ComplianceGate | None = None,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
+    shops: ShopProvider | None = None,
+    models: ModelRegistry | None = None,
 ) -> FastAPI:
-    """The Kefu app; ``gate`` may be shared between apps in one process (it is immutable)."""
-    state = build_state(settings, gate=gate, webhook_transport=webhook_transport)
+    """The Kefu app; ``gate`` may be shared between apps in one process (it is immutable).
+
+    ``shops`` gives each workspace's shop connector (orders, bookings, courses, products);
+    without one the bot hands order questions to a person. ``models`` is the intent models'
+    registry (default: under the data dir).
+    """
+    state = build_state(
+        settings, gate=gate, webhook_transport=webhook_transport, shops=shops, models=models
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +149,8 @@ def create_app(
             await state.webhooks.stop()
             await state.bus.stop()
             await state.desk.stop()
+            await state.bot.stop()
+            await to_thread.run_sync(lambda: state.bot.registry.close(wait=False))
             await state.published.stop()
             state.engine.dispose()
 
@@ -135,6 +177,7 @@ def create_app(
         auth.router,
         conversations.router,
         admin.router,
+        bot.router,
         channels.router,
         routing.router,
     ):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.bot.runner import BotRunner
 from kefu.bus.backend import InProcessBus
 from kefu.bus.outbox import PublishedMarker
 from kefu.channels.webhooks import WebhookWorker
@@ -29,6 +30,7 @@ class AppState:
     widgets: WidgetHub
     webhooks: WebhookWorker
     desk: Desk
+    bot: BotRunner
 
     @property
     def limits(self) -> Limits:

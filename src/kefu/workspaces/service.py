@@ -135,3 +135,13 @@ def revoke_api_key(session: Session, *, workspace_id: str, key_id: str) -> None:
     if key is None or key.workspace_id != workspace_id:
         raise NotFound("API key not found")
     key.revoked_at = utcnow()
+
+
+def set_bot_enabled(session: Session, *, workspace_id: str, inbox_id: str, enabled: bool) -> Inbox:
+    """Whether new conversations of this inbox start with the bot (state ``bot``) or queue."""
+    inbox = session.get(Inbox, inbox_id)
+    if inbox is None or inbox.workspace_id != workspace_id:
+        raise NotFound("inbox not found")
+    inbox.bot_enabled = bool(enabled)
+    session.flush()
+    return inbox

@@ -20,6 +20,7 @@ from kefu.bot.dialogue.connector import (
     Order,
     Product,
     ShopConnector,
+    UnconnectedShop,
 )
 from kefu.bot.dialogue.engine import DialogueEngine, EngineSettings, start_csat
 from kefu.bot.dialogue.model import (
@@ -63,6 +64,7 @@ __all__ = [
     "QuickReplyButton",
     "ShopConnector",
     "Turn",
+    "UnconnectedShop",
     "human_request",
     "is_angry",
     "parse_csat",

@@ -121,3 +121,26 @@ class InMemoryShop:
             if unicodedata.normalize("NFKC", keyword).casefold() in said:
                 return product
         return None
+
+
+class UnconnectedShop:
+    """The connector of a workspace that has connected no shop system: every lookup is
+    unavailable, so the bot hands the conversation to a person instead of guessing."""
+
+    def _unavailable(self) -> ConnectorUnavailable:
+        return ConnectorUnavailable("no shop system is connected to this workspace")
+
+    def lookup_order(self, number: str) -> Order | None:
+        raise self._unavailable()
+
+    def lookup_booking(self, reference: str) -> Booking | None:
+        raise self._unavailable()
+
+    def create_booking(self, request: BookingRequest) -> Booking | None:
+        raise self._unavailable()
+
+    def lookup_course(self, name: str) -> Course | None:
+        raise self._unavailable()
+
+    def find_product(self, text: str) -> Product | None:
+        return None  # a product card is an extra; the answer stands without it

@@ -76,6 +76,7 @@ class InboxRead(BaseModel):
     greeting: str | None
     prechat_fields: list[dict[str, Any]]
     webhook_url: str | None
+    bot_enabled: bool = False
 
     @classmethod
     def of(cls, inbox: Inbox) -> InboxRead:
@@ -87,6 +88,7 @@ class InboxRead(BaseModel):
             greeting=inbox.greeting,
             prechat_fields=list(inbox.prechat_fields or []),
             webhook_url=inbox.webhook_url,
+            bot_enabled=bool(inbox.bot_enabled),
         )
 
 
