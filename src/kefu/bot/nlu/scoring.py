@@ -96,6 +96,7 @@ def fit_scorer(
     *,
     c: float,
     seed: int,
+    balanced: bool = False,
     embeddings: np.ndarray | None = None,
     encoder_weight: float = 0.0,
 ) -> Scorer:
@@ -115,7 +116,9 @@ def fit_scorer(
         embeddings = embeddings[order]
         design = sp.hstack([design, sp.csr_matrix(embeddings * math.sqrt(w))]).tocsr()
 
-    weights, intercept = _linear_svm(design, labels, n_classes, present, c=c, seed=seed)
+    weights, intercept = _linear_svm(
+        design, labels, n_classes, present, c=c, seed=seed, balanced=balanced
+    )
     n_sparse = matrix.shape[1]
     scorer = Scorer(
         coef=np.ascontiguousarray(weights[:n_sparse] * math.sqrt(1.0 - w), dtype=np.float32),
@@ -138,8 +141,13 @@ def _linear_svm(
     *,
     c: float,
     seed: int,
+    balanced: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One-vs-rest linear SVM; returns (features × classes) weights and intercepts."""
+    """One-vs-rest linear SVM; returns (features × classes) weights and intercepts.
+
+    ``balanced``: every class weighs as much in the loss as any other, whatever its number of
+    examples (a row of class c costs n / (k · n_c)), so a class with many phrasings does not
+    win the messages between it and a class with few."""
     weights = np.zeros((design.shape[1], n_classes), dtype=np.float64)
     intercept = np.zeros(n_classes, dtype=np.float64)
     known = np.flatnonzero(present)
@@ -149,7 +157,13 @@ def _linear_svm(
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC
 
-    model = LinearSVC(C=c, dual=True, random_state=seed, max_iter=5000)
+    model = LinearSVC(
+        C=c,
+        dual=True,
+        random_state=seed,
+        max_iter=5000,
+        class_weight="balanced" if balanced else None,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(design, labels)

@@ -77,6 +77,7 @@ def _fit(data: _Data, mask: np.ndarray, n_classes: int, settings: NluSettings) -
         n_classes,
         c=settings.svm_c,
         seed=settings.seed,
+        balanced=settings.balanced_classes,
         embeddings=emb,
         encoder_weight=settings.encoder_weight,
     )
