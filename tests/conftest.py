@@ -33,6 +33,27 @@ from kefu.store.migrate import upgrade
 
 PG_ENV = "KEFU_TEST_DATABASE_URL"
 
+# Intent models trained in this run, by knowledge-base fingerprint: every test that imports the
+# same pack shares one training (seconds each on two cores) instead of repeating it.
+_TRAINED: dict[str, Any] = {}
+
+
+def cached_train(kb: Any, **options: Any) -> Any:
+    from kefu.bot.nlu import train
+
+    key = kb.fingerprint()
+    if key not in _TRAINED:
+        _TRAINED[key] = train(kb, **options)
+    return _TRAINED[key]
+
+
+def make_test_shop() -> Any:
+    """The shop the test server's bot looks orders up in."""
+    from kefu.bot.dialogue import InMemoryShop, Order
+
+    order = Order("KF-10234", "shipped", "DPD", "0034 5678", "Friday", "149 PLN")
+    return InMemoryShop(orders={order.number: order})
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -207,9 +228,16 @@ class RunningServer:
     """The real Kefu app under uvicorn in a background thread."""
 
     def __init__(self, settings: Settings, gate: Any = None) -> None:
+        from kefu.bot.nlu import ModelRegistry
         from kefu.web.app import create_app
 
-        self.app = create_app(settings, gate=gate)
+        shop = make_test_shop()
+        self.app = create_app(
+            settings,
+            gate=gate,
+            shops=lambda _workspace_id: shop,
+            models=ModelRegistry(settings.data_dir / "models", trainer=cached_train),
+        )
         self.state: Any = self.app.state.kefu
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -231,6 +259,22 @@ class RunningServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until the bus has delivered every event and the bot finished every turn they
+        started (and the events of those turns), so a test can assert what did not happen."""
+        import asyncio
+
+        async def _settle() -> None:
+            for _ in range(20):
+                await self.state.bus.drain()
+                if not self.state.bot.busy():
+                    return
+                await self.state.bot.idle()
+
+        loop = self.state.bus._loop
+        assert loop is not None, "the server is not running"
+        asyncio.run_coroutine_threadsafe(_settle(), loop).result(timeout)
 
     def login(self, email: str, password: str) -> str:
         r = httpx.post(f"{self.url}/api/v1/auth/login", json={"email": email, "password": password})

@@ -12,8 +12,8 @@ import kefu.bot.models
 import kefu.bus.outbox
 import kefu.channels.models
 import kefu.contacts.models
-import kefu.routing.models
 import kefu.conversations.models
+import kefu.routing.models
 import kefu.workspaces.models  # noqa: F401  (registers the tables)
 from kefu.store.db import Base, make_engine
 from kefu.store.migrate import current_heads, is_current

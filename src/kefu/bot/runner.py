@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from anyio import to_thread
 from sqlalchemy import select
@@ -51,7 +51,6 @@ from kefu.contacts.models import Contact
 from kefu.conversations import service as conversations
 from kefu.conversations.events import ConversationUpdated, MessageCreated
 from kefu.conversations.models import Conversation, ConversationTag, Message, Tag
-from kefu.core.errors import KefuError
 from kefu.store.db import transaction
 from kefu.workspaces.models import Inbox, Workspace
 
@@ -167,6 +166,10 @@ class BotRunner:
         if self._chains.get(conversation_id) is task:
             del self._chains[conversation_id]
 
+    def busy(self) -> bool:
+        """Whether any turn is started and not finished."""
+        return bool(self._chains)
+
     async def idle(self) -> None:
         """Wait until every started turn has finished (tests, shutdown)."""
         while self._chains:
@@ -189,9 +192,13 @@ class BotRunner:
     def model_for(self, workspace_id: str, knowledge: Knowledge) -> NluModel:
         """The model serving ``knowledge``: built now when the workspace has none yet, else the
         current one while a newer one builds."""
-        return self._ensure_fresh(workspace_id, knowledge, wait=True)
+        model = self._ensure_fresh(workspace_id, knowledge, wait=True)
+        assert model is not None  # waiting builds one when there is none
+        return model
 
-    def _ensure_fresh(self, workspace_id: str, knowledge: Knowledge, *, wait: bool) -> NluModel:
+    def _ensure_fresh(
+        self, workspace_id: str, knowledge: Knowledge, *, wait: bool
+    ) -> NluModel | None:
         kb = knowledge.to_nlu()
         fingerprint = kb.fingerprint()
         model = self.registry.get(workspace_id)
@@ -203,8 +210,6 @@ class BotRunner:
             self._pending_builds[workspace_id] = fingerprint
             future = self.registry.update(workspace_id, kb)
             future.add_done_callback(lambda _f: self._pending_builds.pop(workspace_id, None))
-        if model is None:  # only when not waiting: nothing serves yet
-            raise KefuError("the bot's model is still being built")
         return model
 
     # ------------------------------------------------------------------ turns
@@ -233,6 +238,16 @@ class BotRunner:
         )
 
     def _load(self, conversation_id: str, message_id: str | None) -> _Loaded | None:
+        loaded = self._read(conversation_id, message_id)
+        if loaded == "no_knowledge":
+            if message_id is not None:
+                self._hand_off_without_knowledge(conversation_id)
+            return None
+        return loaded
+
+    def _read(
+        self, conversation_id: str, message_id: str | None
+    ) -> _Loaded | Literal["no_knowledge"] | None:
         with self._factory() as session:
             conv = session.get(Conversation, conversation_id)
             if conv is None:
@@ -249,9 +264,7 @@ class BotRunner:
                 # Back with the bot (reopened after a person handled it): start afresh.
                 stored = DialogueState(greeted=True, language=stored.language)
             if found is None:
-                if message_id is not None:
-                    self._hand_off_without_knowledge(conv.id)
-                return None
+                return "no_knowledge"
             knowledge = found[1]
             return _Loaded(
                 workspace_id=conv.workspace_id,

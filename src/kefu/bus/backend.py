@@ -69,6 +69,11 @@ class InProcessBus:
             self._early.clear()
         self._task = asyncio.create_task(self._consume(), name="kefu-bus")
 
+    async def drain(self) -> None:
+        """Wait until every event published so far has been handed to every handler."""
+        if self._queue is not None:
+            await self._queue.join()
+
     async def stop(self) -> None:
         if self._queue is not None:
             await self._queue.join()

@@ -135,7 +135,13 @@ def hello(
 
 
 def post_message(
-    factory: sessionmaker[Session], *, visitor: Visitor, client_id: str, text: str, limits: Limits
+    factory: sessionmaker[Session],
+    *,
+    visitor: Visitor,
+    client_id: str,
+    text: str,
+    limits: Limits,
+    payload: str | None = None,
 ) -> IngestResult:
     if not client_id or len(client_id) > MAX_CLIENT_ID:
         raise InvalidInput(f"client_id must be 1 to {MAX_CLIENT_ID} characters")
@@ -149,6 +155,7 @@ def post_message(
             channel_message_id=f"{visitor.external_id}:{client_id}",
             client_message_id=client_id,
             verified_customer_id=visitor.verified_user_id,
+            payload=payload,
         ),
         limits=limits,
     )

@@ -120,7 +120,7 @@ def demo(
     """Migrate, seed a demo workspace (once), print the URLs and logins, and serve."""
     import uvicorn
 
-    from kefu.cli.demo_data import seed_demo
+    from kefu.cli.demo_data import demo_shop, seed_demo
     from kefu.store.migrate import upgrade
     from kefu.web.app import create_app
 
@@ -143,13 +143,20 @@ def demo(
     err.print(f"  Agent console : {base}/console")
     err.print(f"  Supervisor    : {base}/console/supervisor")
     err.print(f"  Demo shop page with the chat widget: {base}/demo?inbox={info['web_inbox_token']}")
+    err.print(f"  Knowledge base: {base}/console/knowledge")
     err.print(f"  API docs      : {base}/docs")
+    err.print("  The bot answers the demo shop's chat (try: where is my order? → KF-10234)")
     err.print("  Demo logins (stored in var/demo-logins.json):")
     for login in info["logins"]:
         err.print(f"    {login['role']:<10} {login['email']:<28} {login['password']}")
     err.print()
+    shop = demo_shop()
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="warning", ws="websockets-sansio"
+        create_app(settings, shops=lambda _workspace_id: shop),
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
     )
 
 

@@ -6,6 +6,8 @@ import secrets
 from typing import Any
 
 from kefu.agents import service as agents
+from kefu.bot import knowledge
+from kefu.bot.dialogue import InMemoryShop, Order, Product
 from kefu.compliance.setup import bind_encryption
 from kefu.contacts.service import Profile
 from kefu.conversations import canned
@@ -20,6 +22,26 @@ CUSTOMERS = [
     ("visitor:demo-3", "James", ["Hi, can I still change the delivery address of my order?"]),
     ("visitor:demo-4", "陳先生", ["請問烏龍茶可以送到台北嗎？"]),
 ]
+
+
+BOT_LANGUAGES = ("en", "pl", "zh-CN", "zh-TW")
+
+
+def demo_shop() -> InMemoryShop:
+    """The demo shop's orders and products, which the bot looks up (try order KF-10234)."""
+    orders = [
+        Order("KF-10231", "paid, packing", "SF Express", None, "in 2 days", "¥268"),
+        Order("KF-10234", "shipped", "DPD", "0034 5678 9012", "Friday", "149 PLN"),
+        Order("KF-10240", "delivered", "InPost", "6200 1234 5678", None, "89 PLN"),
+    ]
+    products = {
+        "longjing": Product("West Lake Longjing 龙井 100 g", "¥128 / 59 PLN"),
+        "龙井": Product("西湖龙井 100 g", "¥128"),
+        "oolong": Product("Tieguanyin oolong 250 g", "¥96 / 45 PLN"),
+        "烏龍": Product("鐵觀音烏龍茶 250 g", "NT$420"),
+        "zielon": Product("Zielona herbata Sencha, puszka 250 g", "39 PLN"),
+    }
+    return InMemoryShop(orders={o.number: o for o in orders}, products=products)
 
 
 def _password() -> str:
@@ -80,6 +102,7 @@ def seed_demo(settings: Settings) -> dict[str, Any]:
             ]:
                 canned.create(session, workspace_id=ws.id, short_code=code, text=text)
             web_id, web_token, api_token = web.id, web.token, api.token
+            ws_id = ws.id
             tom_id = created["tom@demo.kefu.test"].id
         for n, (external_id, name, texts) in enumerate(CUSTOMERS):
             for i, text in enumerate(texts):
@@ -106,6 +129,18 @@ def seed_demo(settings: Settings) -> dict[str, Any]:
                         private=False,
                         limits=limits,
                     )
+        # The bot answers new website conversations from the e-commerce script pack in four
+        # languages; the seeded ones above stay with the agents.
+        with transaction(factory) as session:
+            for language in BOT_LANGUAGES:
+                knowledge.import_pack(
+                    session,
+                    workspace_id=ws_id,
+                    industry="ecommerce",
+                    language=language,
+                    agent_id=None,
+                )
+            workspaces.set_bot_enabled(session, workspace_id=ws_id, inbox_id=web_id, enabled=True)
     finally:
         engine.dispose()
     return {"web_inbox_token": web_token, "api_inbox_token": api_token, "logins": logins}

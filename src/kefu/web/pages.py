@@ -177,6 +177,10 @@ def build_pages_router(
     def supervisor_page(request: Request) -> Response:
         return render(request, "supervisor.html", page="supervisor")
 
+    @router.get("/console/knowledge", response_class=HTMLResponse)
+    def knowledge_page(request: Request) -> Response:
+        return render(request, "knowledge.html", page="knowledge")
+
     @router.get("/demo", response_class=HTMLResponse)
     def demo_shop(request: Request, inbox: str | None = None) -> Response:
         token = (inbox or "").strip()

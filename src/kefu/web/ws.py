@@ -298,9 +298,15 @@ async def _widget_frame(
     if kind == "message":
         client_id = str(frame.get("client_id") or "")
         text = frame.get("text")
+        payload = frame.get("payload")
         if not isinstance(text, str):
             await ws.send_json(
                 _error("invalid_input", "text must be a string", client_id=client_id)
+            )
+            return
+        if payload is not None and not isinstance(payload, str):
+            await ws.send_json(
+                _error("invalid_input", "payload must be a string", client_id=client_id)
             )
             return
         try:
@@ -311,6 +317,7 @@ async def _widget_frame(
                     client_id=client_id,
                     text=text,
                     limits=state.limits,
+                    payload=payload,
                 )
             )
         except KefuError as exc:

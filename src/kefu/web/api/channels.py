@@ -66,6 +66,7 @@ async def api_inbound(
         channel_message_id=idempotency_key,
         profile=Profile(name=body.sender.name, email=body.sender.email, phone=body.sender.phone),
         attachments=body.attachments,
+        payload=body.payload,
     )
     result = await to_thread.run_sync(
         lambda: ingest(state.factory, inbox_id=inbox_id, inbound=inbound, limits=state.limits)

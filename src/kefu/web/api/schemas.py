@@ -123,3 +123,5 @@ class ApiInbound(Strict):
     sender: Sender
     text: str = ""
     attachments: list[dict[str, Any]] = Field(default_factory=list, max_length=10)
+    # The payload of a quick-reply button the customer pressed on the platform, if any.
+    payload: str | None = Field(default=None, min_length=1, max_length=200)

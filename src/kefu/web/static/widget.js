@@ -81,6 +81,7 @@
       invalid: "This message could not be sent.",
       generic: "Something went wrong. Please try again.",
       powered: "Powered by Kefu",
+      card_order: "Order", card_status: "Status", card_carrier: "Carrier", card_tracking: "Tracking", card_eta: "Expected", card_total: "Total", card_view: "View product",
     },
     pl: {
       open: "Otwórz czat",
@@ -119,6 +120,7 @@
       invalid: "Nie udało się wysłać tej wiadomości.",
       generic: "Coś poszło nie tak. Spróbuj ponownie.",
       powered: "Obsługiwane przez Kefu",
+      card_order: "Zamówienie", card_status: "Status", card_carrier: "Przewoźnik", card_tracking: "Numer przesyłki", card_eta: "Przewidywana dostawa", card_total: "Razem", card_view: "Zobacz produkt",
     },
     "zh-CN": {
       open: "打开聊天",
@@ -157,6 +159,7 @@
       invalid: "此消息无法发送。",
       generic: "出错了，请重试。",
       powered: "由 Kefu 提供支持",
+      card_order: "订单", card_status: "状态", card_carrier: "快递公司", card_tracking: "运单号", card_eta: "预计送达", card_total: "合计", card_view: "查看商品",
     },
     "zh-TW": {
       open: "開啟聊天",
@@ -195,6 +198,7 @@
       invalid: "此訊息無法傳送。",
       generic: "發生錯誤，請重試。",
       powered: "由 Kefu 提供技術支援",
+      card_order: "訂單", card_status: "狀態", card_carrier: "物流業者", card_tracking: "貨運單號", card_eta: "預計送達", card_total: "總計", card_view: "查看商品",
     },
   };
 
@@ -368,6 +372,14 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
 .msg[data-state="failed"] .meta { color: #b42318; }
 .files { display: flex; flex-direction: column; gap: 2px; font-size: 13px; }
 .files a { color: inherit; }
+.quick { display: flex; flex-wrap: wrap; gap: 6px; padding: 2px 0; }
+.quick button { font: inherit; font-size: 13px; border: 1px solid var(--accent); color: var(--accent); background: #fff; border-radius: 999px; padding: 5px 12px; cursor: pointer; max-width: 100%; overflow-wrap: anywhere; }
+.quick button:hover, .quick button:focus-visible { background: var(--accent); color: #fff; }
+.quick[data-used] { display: none; }
+.card { background: #fff; border: 1px solid #e3e7ec; border-radius: 10px; padding: 8px 12px; font-size: 13px; display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; }
+.card dt { color: #5b6b7b; }
+.card dd { margin: 0; overflow-wrap: anywhere; }
+.card a { grid-column: 1 / -1; color: var(--accent); }
 .typing { font-size: 12px; color: #5b6b7b; padding: 4px 14px; font-style: italic; background: #f6f7f9; }
 .queue { font-size: 12px; color: #34495e; padding: 6px 14px; background: #eef4fb; border-top: 1px solid #dde6f0; }
 .error { margin: 0; padding: 6px 14px; font-size: 13px; color: #b42318; background: #fdecea; border-top: 1px solid #f5b5ad; }
@@ -618,8 +630,50 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
       if (message.text) node.append(h("span", { class: "text", text: message.text }));
       const files = (message.attachments || []).map((file) => this.fileLink(file)).filter(Boolean);
       if (files.length) node.append(h("span", { class: "files" }, files));
+      const content = message.content || {};
+      if (content.card && typeof content.card === "object") node.append(this.cardNode(content.card));
+      if (Array.isArray(content.quick_replies) && content.quick_replies.length) {
+        node.append(this.quickRepliesNode(content.quick_replies));
+      }
       node.append(h("span", { class: "meta", text: this.metaText(message, state) }));
       return node;
+    }
+
+    /** An order or product card: labelled plain-text fields, a link only for http(s). */
+    cardNode(card) {
+      const rows = [];
+      const add = (label, value) => {
+        if (value === undefined || value === null || value === "") return;
+        rows.push(h("dt", { text: label }), h("dd", { text: String(value) }));
+      };
+      if (card.kind === "order") {
+        add(S.card_order, card.number);
+        add(S.card_status, card.status);
+        add(S.card_carrier, card.carrier);
+        add(S.card_tracking, card.tracking);
+        add(S.card_eta, card.eta);
+        add(S.card_total, card.total);
+      } else {
+        rows.push(h("dt", { text: String(card.title || "") }), h("dd", { text: String(card.price || "") }));
+        const link = card.url ? this.fileLink({ url: card.url, name: S.card_view }) : null;
+        if (link) rows.push(link);
+      }
+      return h("dl", { class: "card" }, rows);
+    }
+
+    /** Quick-reply buttons: pressing one sends its title with its payload, once. */
+    quickRepliesNode(replies) {
+      const box = h("div", { class: "quick", role: "group" });
+      for (const reply of replies.slice(0, 6)) {
+        if (!reply || typeof reply.title !== "string") continue;
+        const button = h("button", { type: "button", text: reply.title });
+        button.addEventListener("click", () => {
+          box.dataset.used = "1";
+          this.sendText(reply.title, typeof reply.payload === "string" ? reply.payload : null);
+        });
+        box.append(button);
+      }
+      return box;
     }
 
     fileLink(file) {
@@ -692,6 +746,10 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
       this.input.value = "";
       this.autosize();
       this.stopTyping();
+      this.sendText(text, null);
+    }
+
+    sendText(text, payload) {
       this.showError("");
       if (!this.prechatForm.hidden) this.skipPrechat();
       const clientId = newClientId();
@@ -702,14 +760,18 @@ button, textarea, input { font: inherit; color: inherit; margin: 0; letter-spaci
         this.fail(node, "payload_too_large");
         return;
       }
-      this.pending.set(clientId, { text, node });
+      this.pending.set(clientId, { text, node, payload });
       this.transmit(clientId);
       if (!this.socket) this.connect();
     }
 
     transmit(clientId) {
       const item = this.pending.get(clientId);
-      if (item && this.connected) this.send({ type: "message", client_id: clientId, text: item.text });
+      if (item && this.connected) {
+        const frame = { type: "message", client_id: clientId, text: item.text };
+        if (item.payload) frame.payload = item.payload;
+        this.send(frame);
+      }
     }
 
     fail(node, code) {
