@@ -36,14 +36,21 @@ PG_ENV = "KEFU_TEST_DATABASE_URL"
 # Intent models trained in this run, by knowledge-base fingerprint: every test that imports the
 # same pack shares one training (seconds each on two cores) instead of repeating it.
 _TRAINED: dict[str, Any] = {}
+_TRAINING: dict[str, threading.Lock] = {}
+_TRAINING_GUARD = threading.Lock()
 
 
 def cached_train(kb: Any, **options: Any) -> Any:
+    """Train once per knowledge base; concurrent callers (background rebuilds of several test
+    servers) wait for the first instead of training the same thing again."""
     from kefu.bot.nlu import train
 
     key = kb.fingerprint()
-    if key not in _TRAINED:
-        _TRAINED[key] = train(kb, **options)
+    with _TRAINING_GUARD:
+        lock = _TRAINING.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _TRAINED:
+            _TRAINED[key] = train(kb, **options)
     return _TRAINED[key]
 
 

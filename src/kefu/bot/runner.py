@@ -130,6 +130,7 @@ class BotRunner:
         self._settings = settings or EngineSettings()
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._pending_builds: dict[str, str] = {}
+        self._refreshing: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ events in
 
@@ -144,7 +145,15 @@ class BotRunner:
                 conv_id = ev.conversation.id
                 self._chain(conv_id, lambda: self._ask_csat(conv_id))
         elif isinstance(ev, KnowledgeChanged):
-            await to_thread.run_sync(lambda: self.refresh(ev.workspace_id))
+            # Not awaited: the first load of a workspace's model waits for its build, and the
+            # bus must keep delivering other events meanwhile.
+            workspace_id = ev.workspace_id
+            self._background(to_thread.run_sync(lambda: self.refresh(workspace_id)))
+
+    def _background(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
 
     def _chain(self, conversation_id: str, step: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``step`` after the conversation's previous steps (per-conversation order)."""
@@ -176,7 +185,7 @@ class BotRunner:
             await asyncio.gather(*list(self._chains.values()), return_exceptions=True)
 
     async def stop(self) -> None:
-        for task in list(self._chains.values()):
+        for task in [*self._chains.values(), *self._refreshing]:
             task.cancel()
         self._chains.clear()
 
