@@ -88,3 +88,41 @@ def test_demo_seed_creates_logins_with_random_passwords(env: Any, tmp_path: Any)
     assert {login["role"] for login in info["logins"]} == {"admin", "supervisor", "agent"}
     assert len({login["password"] for login in info["logins"]}) == 4
     assert info["web_inbox_token"]
+    # The demo shop's website chat is answered by the bot from the e-commerce pack.
+    from kefu.bot import knowledge
+    from kefu.store.db import make_engine, make_session_factory
+    from kefu.workspaces.service import get_workspace, inbox_by_token
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            ws = get_workspace(session, ref="demo")
+            found = knowledge.current(session, workspace_id=ws.id)
+            assert found is not None and sorted(found[1].packs) == ["en", "pl", "zh-CN", "zh-TW"]
+            assert inbox_by_token(session, token=info["web_inbox_token"]).bot_enabled
+    finally:
+        engine.dispose()
+
+
+def test_packs_import_into_a_workspace(env: Any) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    r = runner.invoke(app, ["workspace", "create", "--name", "Szkoła", "--slug", "szkola"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["packs", "import", "education", "--lang", "pl", "--workspace", "szkola"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "knowledge version 1" in r.output
+    r = runner.invoke(
+        app,
+        ["packs", "import", "education", "--lang", "en", "--workspace", "szkola", "--enable-bot"],
+    )
+    assert r.exit_code == 0 and "knowledge version 2" in r.output
+    for args, message in [
+        (["packs", "import", "plumbing", "--lang", "pl", "--workspace", "szkola"], "industry"),
+        (["packs", "import", "education", "--lang", "de", "--workspace", "szkola"], "language"),
+        (["packs", "import", "education", "--lang", "pl", "--workspace", "nope"], "workspace"),
+    ]:
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2, r.output
+        assert message in r.output.lower() and "Traceback" not in r.output
