@@ -44,7 +44,10 @@ export function showPresence(presence) {
 export function initShell(me) {
   $("#workspace-name").textContent = me.workspace?.name || "";
   $("#me-name").textContent = me.name;
-  $("#nav-supervisor").hidden = !["admin", "supervisor"].includes(me.role);
+  const supervises = ["admin", "supervisor"].includes(me.role);
+  $("#nav-supervisor").hidden = !supervises;
+  const knowledgeLink = $("#nav-knowledge");
+  if (knowledgeLink) knowledgeLink.hidden = !supervises;
   showPresence(me.presence);
   $("#locale").value = me.locale;
 
