@@ -59,6 +59,39 @@ function previewText(message) {
   return message.attachments && message.attachments.length ? t("message.attachment") : "";
 }
 
+/** Why the bot handed the conversation over, in the agent's language. */
+function handoffReasonText(reason) {
+  switch (reason) {
+    case "asked_for_human":
+      return t("handoff.asked_for_human");
+    case "not_understood":
+      return t("handoff.not_understood");
+    case "complaint":
+      return t("handoff.complaint");
+    case "vip":
+      return t("handoff.vip");
+    case "rule":
+      return t("handoff.rule");
+    case "offline_ticket":
+      return t("handoff.offline_ticket");
+    default:
+      return reason || "";
+  }
+}
+
+function handoffLine(handoff) {
+  let text = t("handoff.by_bot", { reason: handoffReasonText(handoff.reason) });
+  if (handoff.intent) text += ` · ${t("handoff.intent", { intent: handoff.intent })}`;
+  return text;
+}
+
+function priorityBadge(priority) {
+  return el("span", {
+    class: "badge priority-badge",
+    text: t("conversation.priority", { n: priority }),
+  });
+}
+
 function matchesFilters(conv) {
   const f = state.filters;
   if (f.view === "mine" && (!conv.assignee || conv.assignee.id !== state.me.id)) return false;
@@ -108,7 +141,12 @@ const renderListSoon = debounce(renderList, 50);
 
 function listItem(conv) {
   const unread = state.unread.has(conv.id);
-  const sub = [el("span", { text: inboxName(conv.inbox_id) })];
+  const sub = [];
+  if (conv.priority > 0) sub.push(priorityBadge(conv.priority));
+  if (conv.handoff_reason) {
+    sub.push(el("span", { class: "badge handoff-badge", text: handoffReasonText(conv.handoff_reason) }));
+  }
+  sub.push(el("span", { text: inboxName(conv.inbox_id) }));
   if (conv.assignee) sub.push(el("span", { text: `→ ${conv.assignee.name || ""}` }));
   for (const tag of conv.tags) sub.push(el("span", { class: "tag-chip", text: tag }));
   const button = el(
@@ -229,6 +267,17 @@ function renderHeader(conv) {
   badge.className = `badge state-${conv.state}`;
   badge.textContent = t(`state.${conv.state}`);
   $("#conv-inbox").textContent = inboxName(conv.inbox_id);
+  const priority = $("#conv-priority");
+  priority.hidden = !(conv.priority > 0);
+  priority.textContent = conv.priority > 0 ? t("conversation.priority", { n: conv.priority }) : "";
+  const handoff = $("#conv-handoff");
+  handoff.hidden = !conv.handoff_reason;
+  handoff.textContent = conv.handoff_reason
+    ? handoffLine({ reason: conv.handoff_reason, intent: conv.intent })
+    : "";
+  const intent = $("#conv-intent");
+  intent.hidden = Boolean(conv.handoff_reason) || !conv.intent;
+  intent.textContent = conv.intent ? t("handoff.intent", { intent: conv.intent }) : "";
   renderAssignee(conv);
   const resolved = conv.state === "resolved";
   $("#resolve").hidden = resolved;
@@ -262,18 +311,83 @@ function renderAssignee(conv) {
   select.value = conv.assignee ? conv.assignee.id : "";
 }
 
+/** A link only for an absolute http(s) URL; anything else stays text. */
+function webLink(url, label) {
+  if (typeof url === "string" && /^https?:\/\//i.test(url)) return safeLink(url, label);
+  return null;
+}
+
+/** An order or product card the bot sent, as text. */
+function cardNode(card) {
+  const rows = [];
+  const row = (label, value) => {
+    if (value !== undefined && value !== null && value !== "") {
+      rows.push(el("div", {}, [el("dt", { text: label }), el("dd", { text: String(value) })]));
+    }
+  };
+  let title;
+  if (card.kind === "order") {
+    title = t("card.order", { number: card.number || "" });
+    row(t("card.status"), card.status);
+    row(t("card.carrier"), card.carrier);
+    row(t("card.tracking"), card.tracking);
+    row(t("card.eta"), card.eta);
+    row(t("card.total"), card.total);
+  } else {
+    title = card.title || "";
+    row(t("card.price"), card.price);
+  }
+  return el("div", { class: "msg-card", attrs: { "data-card": card.kind || "" } }, [
+    el("strong", { text: title }),
+    rows.length ? el("dl", {}, rows) : null,
+    webLink(card.url, t("card.open")),
+  ]);
+}
+
 function messageNode(message) {
   let kind = message.direction === "in" ? "in" : "out";
   if (message.sender_kind === "system") kind = "system";
+  if (message.sender_kind === "bot") kind = "bot";
   if (message.private) kind = "note";
-  const who = message.sender_name || t(`sender.${message.sender_kind}`);
+  const content = message.content && typeof message.content === "object" ? message.content : {};
+  const systemNote = message.private && message.sender_kind === "system";
+  const who =
+    message.sender_kind === "bot"
+      ? message.sender_name
+      : message.sender_name || t(`sender.${message.sender_kind}`);
   const meta = el("div", { class: "msg-meta" }, [
-    message.private ? el("span", { class: "note-label", text: t("message.note") }) : null,
-    el("span", { class: "msg-sender", text: who }),
+    message.private
+      ? el("span", {
+          class: "note-label",
+          text: systemNote ? t("message.system_note") : t("message.note"),
+        })
+      : null,
+    message.sender_kind === "bot" ? el("span", { class: "bot-label", text: t("sender.bot") }) : null,
+    who ? el("span", { class: "msg-sender", text: who }) : null,
     el("time", { text: formatTime(message.created_at), attrs: { datetime: message.created_at } }),
   ]);
   const children = [meta];
+  const handoff = content.handoff && typeof content.handoff === "object" ? content.handoff : null;
+  if (handoff) {
+    children.push(
+      el("p", { class: "msg-handoff" }, [
+        el("span", { text: handoffLine(handoff) }),
+        handoff.priority > 0 ? priorityBadge(handoff.priority) : null,
+      ]),
+    );
+  }
   if (message.text) children.push(el("p", { class: "msg-text", text: message.text }));
+  if (content.card && typeof content.card === "object") children.push(cardNode(content.card));
+  const quick = Array.isArray(content.quick_replies) ? content.quick_replies : [];
+  if (quick.length) {
+    children.push(
+      el(
+        "ul",
+        { class: "chips", attrs: { "aria-label": t("message.quick_replies") } },
+        quick.map((q) => el("li", { class: "chip", text: q.title })),
+      ),
+    );
+  }
   if (message.attachments && message.attachments.length) {
     children.push(
       el(
@@ -283,9 +397,10 @@ function messageNode(message) {
       ),
     );
   }
+  const classes = `msg msg-${kind}${systemNote ? " msg-system-note" : ""}`;
   return el(
     "li",
-    { class: `msg msg-${kind}`, attrs: { "data-seq": message.seq, "data-kind": kind } },
+    { class: classes, attrs: { "data-seq": message.seq, "data-kind": kind, "data-sender": message.sender_kind } },
     children,
   );
 }
