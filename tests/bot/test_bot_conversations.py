@@ -262,3 +262,33 @@ def test_a_bot_inbox_without_knowledge_hands_off_at_once(
     live_server.server.settle()
     conv = _conversation(admin, asked_conv(admin))
     assert conv["state"] in ("queued", "assigned") and conv["handoff_reason"] == "rule"
+
+
+def test_outside_business_hours_a_message_becomes_a_ticket(
+    live_server: Any, open_widget: Any
+) -> None:
+    admin = _enable_bot(live_server)
+    # A calendar with no opening hours at all: closed now, whatever the day.
+    r = admin.put(
+        "/api/v1/routing/config",
+        json={
+            "default_queue": "general",
+            "queues": [{"id": "general", "strategy": "longest_idle", "sl_seconds": 20}],
+            "business_hours": [{"id": "office", "timezone": "UTC", "weekly": {}}],
+        },
+    )
+    assert r.status_code == 200, r.text
+    visitor = Visitor(open_widget, live_server.seed.inbox_token)
+    asked = visitor.say("I want to talk to a real person")
+    intro = visitor.bot_replies(asked["seq"])[0]["text"]
+    assert "offline" in intro
+    left = visitor.say("Please send me an invoice for order KF-10234")
+    assert "e-mail" in visitor.bot_replies(left["seq"])[0]["text"]
+    detail = visitor.say("ann@example.com")
+    visitor.bot_replies(detail["seq"])
+    live_server.server.settle()
+    conv_id = asked_conv(admin)
+    conv = _conversation(admin, conv_id)
+    assert conv["state"] in ("queued", "assigned") and conv["handoff_reason"] == "offline_ticket"
+    note = [m for m in _messages(admin, conv_id) if m["sender_kind"] == "system"][-1]
+    assert "invoice for order KF-10234" in note["text"] and "ann@example.com" in note["text"]
