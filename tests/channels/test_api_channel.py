@@ -198,3 +198,37 @@ def test_backoff_grows_exponentially() -> None:
 
     policy = RetryPolicy(max_attempts=6, base_seconds=2, cap_seconds=20)
     assert [policy.delay(n) for n in range(1, 6)] == [2, 4, 8, 16, 20]
+
+
+def test_bot_answers_an_api_channel_customer_through_the_webhook(
+    server: Any, seed: Any, factory: Any, receiver: _Receiver
+) -> None:
+    _set_webhook(factory, seed.api_inbox_id, receiver.url)
+    key = _api_key(server, seed)
+    with server.client(key) as http:
+        assert (
+            http.post("/api/v1/bot/import", json={"industry": "ecommerce", "language": "pl"})
+        ).status_code == 201
+        r = http.put(f"/api/v1/bot/inboxes/{seed.api_inbox_id}", json={"bot_enabled": True})
+        assert r.status_code == 200
+        url = f"/api/v1/channels/api/{seed.api_inbox_token}/messages"
+        first = {"sender": {"id": "u7"}, "text": "gdzie jest moja paczka?"}
+        assert http.post(url, json=first, headers={"Idempotency-Key": "m1"}).status_code == 201
+        receiver.wait_for(1)
+        prompt = json.loads(receiver.requests[0][1])["message"]
+        assert prompt["sender_kind"] == "bot"
+        # A button pressed on the platform comes back as its payload.
+        pressed = {"sender": {"id": "u7"}, "text": "Porozmawiaj z konsultantem"}
+        pressed["payload"] = "intent:talk_to_human"
+        assert http.post(url, json=pressed, headers={"Idempotency-Key": "m2"}).status_code == 201
+        receiver.wait_for(2)
+        conv_id = json.loads(receiver.requests[1][1])["conversation_id"]
+        for _ in range(100):
+            conv = http.get(f"/api/v1/conversations/{conv_id}").json()
+            if conv["handoff_reason"]:
+                break
+            time.sleep(0.05)
+        assert conv["handoff_reason"] == "asked_for_human" and conv["state"] != "bot"
+        bad = {"sender": {"id": "u7"}, "text": "x", "payload": "p" * 201}
+        r = http.post(url, json=bad, headers={"Idempotency-Key": "m3"})
+        assert r.status_code == 422 and "payload" in r.json()["error"]["message"]

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -44,7 +46,7 @@ from kefu.bot.dialogue import (
 )
 from kefu.bot.events import KnowledgeChanged
 from kefu.bot.knowledge import Knowledge
-from kefu.bot.nlu import ModelRegistry, NluModel, detect_language
+from kefu.bot.nlu import BuildSuperseded, ModelRegistry, NluModel, detect_language
 from kefu.bus.events import Envelope
 from kefu.compliance.gate import ComplianceGate
 from kefu.contacts.models import Contact
@@ -60,6 +62,8 @@ ConnectorProvider = Callable[[str], ShopConnector]
 # (session, workspace id) -> (open now, the opening hours as the customer should read them)
 HoursProvider = Callable[[Session, str], tuple[bool, str]]
 
+# How long a workspace's first message waits for its first model (training takes seconds).
+BUILD_WAIT_SECONDS = 300.0
 _DETECTED = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "en": "en", "pl": "pl"}
 _OTHER_SCRIPT = {"zh-CN": "zh-TW", "zh-TW": "zh-CN"}
 
@@ -129,7 +133,8 @@ class BotRunner:
         self._hours = hours
         self._settings = settings or EngineSettings()
         self._chains: dict[str, asyncio.Task[None]] = {}
-        self._pending_builds: dict[str, str] = {}
+        self._pending_builds: dict[str, tuple[str, Future[NluModel]]] = {}
+        self._builds_lock = threading.Lock()
         self._refreshing: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ events in
@@ -213,13 +218,28 @@ class BotRunner:
         model = self.registry.get(workspace_id)
         if model is not None and model.meta.fingerprint == fingerprint:
             return model
+        with self._builds_lock:
+            pending = self._pending_builds.get(workspace_id)
+            if pending is None or pending[0] != fingerprint:
+                future = self.registry.update(workspace_id, kb)
+                pending = self._pending_builds[workspace_id] = (fingerprint, future)
+                future.add_done_callback(
+                    lambda done: self._build_done(workspace_id, fingerprint, done)
+                )
         if model is None and wait:
-            return self.registry.build(workspace_id, kb)
-        if self._pending_builds.get(workspace_id) != fingerprint:
-            self._pending_builds[workspace_id] = fingerprint
-            future = self.registry.update(workspace_id, kb)
-            future.add_done_callback(lambda _f: self._pending_builds.pop(workspace_id, None))
+            # Nothing serves yet: wait for the build (started here or by the import) rather
+            # than training the same knowledge twice.
+            try:
+                return pending[1].result(timeout=BUILD_WAIT_SECONDS)
+            except BuildSuperseded:
+                return self._ensure_fresh(workspace_id, knowledge, wait=wait)
         return model
+
+    def _build_done(self, workspace_id: str, fingerprint: str, future: Future[NluModel]) -> None:
+        with self._builds_lock:
+            pending = self._pending_builds.get(workspace_id)
+            if pending is not None and pending[1] is future:
+                del self._pending_builds[workspace_id]
 
     # ------------------------------------------------------------------ turns
 
@@ -411,7 +431,15 @@ class BotRunner:
             _DryRun(self._connectors(workspace_id)),
             settings=self._settings,
         )
-        context = Context(workspace_name="", language=lang)
+        with self._factory() as session:
+            workspace = session.get(Workspace, workspace_id)
+            open_now, hours = self._hours(session, workspace_id)
+        context = Context(
+            workspace_name=workspace.name if workspace else "",
+            business_hours=hours,
+            open_now=open_now,
+            language=lang,
+        )
         result = engine.respond(text, DialogueState(), context)
         prediction = model.predict(text)
         return {

@@ -76,6 +76,8 @@ def create_for_message(session: Session, event: MessageCreated) -> Delivery | No
             "sender_kind": msg.sender_kind,
             "sender_name": msg.sender_name,
             "attachments": msg.attachments,
+            # Quick replies and cards of bot answers, for platforms that can show them.
+            "content": msg.content,
             "created_at": msg.created_at.isoformat(),
         },
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +16,7 @@ from kefu.bot.learning import Unanswered, suggest
 from kefu.bot.packs import LANGUAGES
 from kefu.bot.packs.schema import Pack
 from kefu.core.errors import InvalidInput
-from kefu.web.deps import AdminAgent, SessionDep, StateDep, SupervisorAgent
+from kefu.web.deps import AdminAgent, SessionDep, StateDep, SupervisorAgent, SupervisorOnly
 from kefu.workspaces import service as workspaces
 
 router = APIRouter(prefix="/api/v1/bot", tags=["bot"])
@@ -91,24 +92,30 @@ def _summary(knowledge: Knowledge | None, version: int | None) -> dict[str, Any]
 
 
 @router.get("")
-def bot_status(agent: SupervisorAgent, session: SessionDep, state: StateDep) -> dict[str, Any]:
-    """What the bot knows, which model serves, and which inboxes it answers."""
-    found = kb.current(session, workspace_id=agent.workspace_id)
-    model = state.bot.registry.status(agent.workspace_id)
-    inboxes = workspaces.list_inboxes(session, workspace_id=agent.workspace_id)
-    return {
-        **_summary(found[1] if found else None, found[0] if found else None),
-        "model": {
-            "version": model.version,
-            "building": model.building,
-            "last_error": model.last_error,
-            "last_built_at": model.last_built_at,
-        },
-        "inboxes": [
-            {"id": i.id, "name": i.name, "channel": i.channel, "bot_enabled": i.bot_enabled}
-            for i in inboxes
-        ],
-    }
+async def bot_status(agent: SupervisorOnly, state: StateDep) -> dict[str, Any]:
+    """What the bot knows, which model serves, and which inboxes it answers. The model's
+    status is read after the transaction ends: its first load waits for a running build."""
+
+    def _read() -> dict[str, Any]:
+        with state.factory() as session:
+            found = kb.current(session, workspace_id=agent.workspace_id)
+            inboxes = [
+                {"id": i.id, "name": i.name, "channel": i.channel, "bot_enabled": i.bot_enabled}
+                for i in workspaces.list_inboxes(session, workspace_id=agent.workspace_id)
+            ]
+        model = state.bot.registry.status(agent.workspace_id)
+        return {
+            **_summary(found[1] if found else None, found[0] if found else None),
+            "model": {
+                "version": model.version,
+                "building": model.building,
+                "last_error": model.last_error,
+                "last_built_at": model.last_built_at,
+            },
+            "inboxes": inboxes,
+        }
+
+    return await to_thread.run_sync(_read)
 
 
 @router.post("/import", status_code=201)
@@ -247,14 +254,18 @@ def rollback(version: int, agent: SupervisorAgent, session: SessionDep) -> dict[
 
 
 @router.post("/test")
-def test_box(
-    body: TestBody, agent: SupervisorAgent, session: SessionDep, state: StateDep
-) -> dict[str, Any]:
+async def test_box(body: TestBody, agent: SupervisorOnly, state: StateDep) -> dict[str, Any]:
     """What would the bot answer? Runs the serving model and the dialogue on a fresh
-    conversation; nothing is stored and no booking is made."""
-    _, knowledge = kb.require_current(session, workspace_id=agent.workspace_id)
+    conversation; nothing is stored and no booking is made. No transaction stays open while
+    a workspace's first model trains."""
     language = _language(body.language) if body.language else None
-    return state.bot.preview(agent.workspace_id, knowledge, body.text, language=language)
+
+    def _run() -> dict[str, Any]:
+        with state.factory() as session:
+            _, knowledge = kb.require_current(session, workspace_id=agent.workspace_id)
+        return state.bot.preview(agent.workspace_id, knowledge, body.text, language=language)
+
+    return await to_thread.run_sync(_run)
 
 
 @router.get("/suggestions")
