@@ -134,7 +134,7 @@ class BotRunner:
         self._settings = settings or EngineSettings()
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._pending_builds: dict[str, tuple[str, Future[NluModel]]] = {}
-        self._builds_lock = threading.Lock()
+        self._builds_lock = threading.RLock()  # a finished future calls back at once
         self._refreshing: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ events in
