@@ -1,4 +1,5 @@
-"""Calibration: the conditional logit's likelihood, its gradient, and threshold choices."""
+"""Calibration: the conditional logit's likelihood, its gradient, threshold choices, and the
+cross-validation plan that provides its held-out scores."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import pytest
 
 from kefu.bot.nlu import calibration
 from kefu.bot.nlu.calibration import HeldOut
+from kefu.bot.nlu.settings import NluSettings
+from kefu.bot.nlu.training import MIN_CALIBRATION_ROWS, _fold_plan
 
 
 def _held(seed: int = 0, rows: int = 200, classes: int = 4) -> HeldOut:
@@ -125,3 +128,20 @@ def test_pseudo_negatives_shape_the_model_but_not_the_threshold() -> None:
     fitted = calibration.fit(pseudo, source="cross-validation", retention=0.95)
     assert fitted.source == "retention"
     assert fitted.null_bias > -100  # learnt from the withheld-class rows
+
+
+def test_classes_are_withheld_only_without_enough_real_out_of_scope_examples() -> None:
+    settings = NluSettings()
+    intents = np.repeat(np.arange(20), 6)
+    _, withheld = _fold_plan(intents, None, settings)
+    assert all(len(chunk) == 2 for chunk in withheld)
+
+    few = np.concatenate([intents, np.full(MIN_CALIBRATION_ROWS - 1, 20)])
+    _, withheld = _fold_plan(few, 20, settings)
+    assert all(len(chunk) == 2 and 20 not in chunk for chunk in withheld)
+
+    enough = np.concatenate([intents, np.full(MIN_CALIBRATION_ROWS, 20)])
+    fold, withheld = _fold_plan(enough, 20, settings)
+    assert withheld == [set(), set(), set()]
+    # every class, the oos one included, still has rows in every fold
+    assert all(len(set(fold[enough == c])) == 3 for c in range(21))

@@ -25,10 +25,12 @@ class NluSettings:
     ``char_weight``: share of the character view in the sparse vector (the rest is words).
     ``calibration_folds``: cross-validation folds when no dev split with out-of-scope rows is
     given; ``holdout_class_share``: share of classes each fold withholds to act as unseen
-    (out-of-scope) messages; ``in_scope_retention``: when a workspace has no out-of-scope
-    evidence at all, a message is out of scope if its nearest example is further than for all
-    but this share of the correctly recognised held-out in-scope messages. 0.99, not the 0.95
-    of out-of-distribution benchmarks: without evidence about out-of-scope traffic a rejection
+    (out-of-scope) messages, when the knowledge base has fewer than 10 ``oos`` examples
+    (with more, they are the held-out negatives and no class is withheld);
+    ``in_scope_retention``: when a workspace has no out-of-scope evidence at all, a message is
+    out of scope if its nearest example is further than for all but this share of the
+    correctly recognised held-out in-scope messages. 0.99, not the 0.95 of
+    out-of-distribution benchmarks: without evidence about out-of-scope traffic a rejection
     has a sure cost and an unknown benefit.
     ``encoder_weight``: share of the encoder embedding in the vector when an encoder is used.
     ``threshold``: a fixed out-of-scope threshold instead of the tuned one.

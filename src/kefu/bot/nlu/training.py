@@ -4,8 +4,8 @@
 2. Held-out scores for calibration come from the dev split when it has out-of-scope rows;
    otherwise from stratified cross-validation folds in which each fold also withholds a few
    whole classes, whose messages then play unseen, out-of-scope requests (the open-set
-   protocol used in the unknown-intent literature). The workspace's own ``oos`` examples, when
-   it has some, are a class of their own and held-out negatives too.
+   protocol used in the unknown-intent literature), unless the workspace has enough ``oos``
+   examples of its own: these are a class of their own and the held-out negatives.
 3. The conditional logit and the threshold are fitted on those scores (calibration.py).
 4. The final classifier and example index are trained on the whole knowledge base.
 """
@@ -86,7 +86,14 @@ def _fit(data: _Data, mask: np.ndarray, n_classes: int, settings: NluSettings) -
 def _fold_plan(
     classes: np.ndarray, oos_class: int | None, settings: NluSettings
 ) -> tuple[np.ndarray, list[set[int]]]:
-    """Fold of every row (stratified by class) and the classes each fold withholds entirely."""
+    """Fold of every row (stratified by class) and the classes each fold withholds entirely.
+
+    Classes are withheld only when the workspace has fewer than MIN_CALIBRATION_ROWS ``oos``
+    examples: they stand in for out-of-scope messages the workspace cannot show. With real ones
+    they would only cost: a fold model that lacks a tenth of the classes also lacks the
+    competitors its held-out messages would be confused with, so their confidence comes out
+    higher than a full model's on new messages, and the threshold chosen on them too strict.
+    """
     rng = np.random.default_rng(settings.seed)
     k = settings.calibration_folds
     fold = np.zeros(len(classes), dtype=np.int64)
@@ -96,7 +103,12 @@ def _fold_plan(
     in_scope = [int(c) for c in np.unique(classes) if c != oos_class]
     per_fold = max(1, round(settings.holdout_class_share * len(in_scope)))
     withheld: list[set[int]] = [set() for _ in range(k)]
-    if settings.holdout_class_share > 0 and len(in_scope) - per_fold >= 2:
+    real_negatives = 0 if oos_class is None else int((classes == oos_class).sum())
+    if (
+        settings.holdout_class_share > 0
+        and real_negatives < MIN_CALIBRATION_ROWS
+        and len(in_scope) - per_fold >= 2
+    ):
         order = [in_scope[i] for i in rng.permutation(len(in_scope))]
         for f in range(k):
             chunk = order[f * per_fold : (f + 1) * per_fold]
