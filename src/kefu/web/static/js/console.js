@@ -4,6 +4,7 @@
 // Customer and agent text is only ever set through textContent.
 
 import { AgentStream, ApiError, api } from "./api.js";
+import { cardNode, handoffReasonText } from "./botview.js";
 import { CannedMenu } from "./canned.js";
 import { $, bindFieldHints, clear, debounce, el, safeLink, setFieldValue, throttle } from "./dom.js";
 import { formatTime, setLocale, t } from "./i18n.js";
@@ -57,26 +58,6 @@ function previewText(message) {
   if (!message) return "";
   if (message.text) return message.text;
   return message.attachments && message.attachments.length ? t("message.attachment") : "";
-}
-
-/** Why the bot handed the conversation over, in the agent's language. */
-function handoffReasonText(reason) {
-  switch (reason) {
-    case "asked_for_human":
-      return t("handoff.asked_for_human");
-    case "not_understood":
-      return t("handoff.not_understood");
-    case "complaint":
-      return t("handoff.complaint");
-    case "vip":
-      return t("handoff.vip");
-    case "rule":
-      return t("handoff.rule");
-    case "offline_ticket":
-      return t("handoff.offline_ticket");
-    default:
-      return reason || "";
-  }
 }
 
 function handoffLine(handoff) {
@@ -312,38 +293,6 @@ function renderAssignee(conv) {
 }
 
 /** A link only for an absolute http(s) URL; anything else stays text. */
-function webLink(url, label) {
-  if (typeof url === "string" && /^https?:\/\//i.test(url)) return safeLink(url, label);
-  return null;
-}
-
-/** An order or product card the bot sent, as text. */
-function cardNode(card) {
-  const rows = [];
-  const row = (label, value) => {
-    if (value !== undefined && value !== null && value !== "") {
-      rows.push(el("div", {}, [el("dt", { text: label }), el("dd", { text: String(value) })]));
-    }
-  };
-  let title;
-  if (card.kind === "order") {
-    title = t("card.order", { number: card.number || "" });
-    row(t("card.status"), card.status);
-    row(t("card.carrier"), card.carrier);
-    row(t("card.tracking"), card.tracking);
-    row(t("card.eta"), card.eta);
-    row(t("card.total"), card.total);
-  } else {
-    title = card.title || "";
-    row(t("card.price"), card.price);
-  }
-  return el("div", { class: "msg-card", attrs: { "data-card": card.kind || "" } }, [
-    el("strong", { text: title }),
-    rows.length ? el("dl", {}, rows) : null,
-    webLink(card.url, t("card.open")),
-  ]);
-}
-
 function messageNode(message) {
   let kind = message.direction === "in" ? "in" : "out";
   if (message.sender_kind === "system") kind = "system";

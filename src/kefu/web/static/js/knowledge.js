@@ -4,7 +4,8 @@
 // Everything from the API (answers, examples, summaries) is set through textContent only.
 
 import { AgentStream, ApiError, api } from "./api.js";
-import { $, bindFieldHints, clear, debounce, el, safeLink } from "./dom.js";
+import { cardNode, handoffReasonText } from "./botview.js";
+import { $, bindFieldHints, clear, debounce, el } from "./dom.js";
 import { LOCALES, formatTime, setLocale, t } from "./i18n.js";
 import { errorText, initShell, loadMe, showPresence, toast } from "./shell.js";
 
@@ -67,26 +68,6 @@ function industryName(code) {
   }
 }
 
-function handoffReasonText(reason) {
-  switch (reason) {
-    case "asked_for_human":
-      return t("handoff.asked_for_human");
-    case "not_understood":
-      return t("handoff.not_understood");
-    case "complaint":
-      return t("handoff.complaint");
-    case "vip":
-      return t("handoff.vip");
-    case "rule":
-      return t("handoff.rule");
-    case "offline_ticket":
-      return t("handoff.offline_ticket");
-    default:
-      return reason || "";
-  }
-}
-
-/** An intent's name, or for a FAQ (the engine names it by id) its question. */
 function className(name) {
   const faq = state.knowledge && state.knowledge.faqs.find((f) => f.id === name);
   return faq ? faq.question : name;
@@ -670,34 +651,6 @@ function renderTest(answer) {
 }
 
 /** An order or product card as plain text; a product link only for an absolute http(s) URL. */
-function cardNode(card) {
-  const rows = [];
-  const row = (label, value) => {
-    if (value !== undefined && value !== null && value !== "") {
-      rows.push(el("div", {}, [el("dt", { text: label }), el("dd", { text: String(value) })]));
-    }
-  };
-  let title = "";
-  if (card.kind === "order") {
-    title = t("card.order", { number: card.number || "" });
-    row(t("card.status"), card.status);
-    row(t("card.carrier"), card.carrier);
-    row(t("card.tracking"), card.tracking);
-    row(t("card.eta"), card.eta);
-    row(t("card.total"), card.total);
-  } else {
-    title = card.title || "";
-    row(t("card.price"), card.price);
-  }
-  const link =
-    typeof card.url === "string" && /^https?:\/\//i.test(card.url) ? safeLink(card.url, t("card.open")) : null;
-  return el("div", { class: "msg-card" }, [
-    el("strong", { text: title }),
-    rows.length ? el("dl", {}, rows) : null,
-    link,
-  ]);
-}
-
 // ------------------------------------------------------------------ versions
 
 function renderVersions(rows) {
