@@ -91,7 +91,7 @@ def test_order_question_is_answered_through_the_shop_connector(
     titles = [q["title"] for q in answer["content"]["quick_replies"]]
     assert "Talk to a person" in titles
 
-    conv = _conversation(admin, visitor.welcome["conversation_id"] or asked_conv(admin))
+    conv = _conversation(admin, asked_conv(admin))
     assert conv["state"] == "bot" and conv["intent"] == "order_status"
 
 
