@@ -77,6 +77,33 @@ def test_serve_refuses_without_secret_or_schema(
     assert r.exit_code == 2 and "kefu db upgrade" in r.output
 
 
+def test_serve_refuses_a_misconfigured_encoder(
+    env: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setenv("KEFU_NLU_ENCODER_DIR", str(tmp_path / "no-such-model"))
+    r = runner.invoke(app, ["serve"])
+    said = " ".join(r.output.split())  # rich wraps long lines
+    assert r.exit_code == 2 and "not a sentence-transformers model directory" in said
+    assert "Traceback" not in r.output
+    monkeypatch.setenv("KEFU_NLU_ENCODER_WEIGHT", "1.5")
+    r = runner.invoke(app, ["serve"])
+    assert r.exit_code == 2 and "nlu_encoder_weight" in r.output
+    monkeypatch.setenv("KEFU_NLU_ENCODER_WEIGHT", "0.4")
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "modules.json").write_text("[]", "utf-8")
+    monkeypatch.setenv("KEFU_NLU_ENCODER_DIR", str(model_dir))
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        r = runner.invoke(app, ["serve"])
+        said = " ".join(r.output.split())
+        assert r.exit_code == 2 and "sentence-transformers package is not installed" in said
+    else:
+        pytest.skip("sentence-transformers is installed here; the missing-package path is moot")
+
+
 def test_demo_seed_creates_logins_with_random_passwords(env: Any, tmp_path: Any) -> None:
     from kefu.cli.demo_data import seed_demo
     from kefu.core.settings import Settings

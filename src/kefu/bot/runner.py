@@ -216,7 +216,7 @@ class BotRunner:
         kb = knowledge.to_nlu()
         fingerprint = kb.fingerprint()
         model = self.registry.get(workspace_id)
-        if model is not None and model.meta.fingerprint == fingerprint:
+        if model is not None and self.registry.serves(model, fingerprint):
             return model
         with self._builds_lock:
             pending = self._pending_builds.get(workspace_id)
@@ -453,7 +453,7 @@ class BotRunner:
             "handoff": {"reason": result.handoff.reason, "priority": result.handoff.priority}
             if result.handoff
             else None,
-            "model_fresh": model.meta.fingerprint == knowledge.to_nlu().fingerprint(),
+            "model_fresh": self.registry.serves(model, knowledge.to_nlu().fingerprint()),
         }
 
     # ------------------------------------------------------------------ CSAT

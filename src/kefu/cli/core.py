@@ -107,9 +107,11 @@ def serve(
         engine.dispose()
     if not current:
         fail("the database schema is not up to date: run 'kefu db upgrade' first")
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
-    )
+    try:
+        app = create_app(settings)
+    except KefuError as exc:
+        fail(exc.message)
+    uvicorn.run(app, host=host, port=port, log_level="info", ws="websockets-sansio")
 
 
 def demo(
@@ -151,8 +153,12 @@ def demo(
         err.print(f"    {login['role']:<10} {login['email']:<28} {login['password']}")
     err.print()
     shop = demo_shop()
+    try:
+        app = create_app(settings, shops=lambda _workspace_id: shop)
+    except KefuError as exc:
+        fail(exc.message)
     uvicorn.run(
-        create_app(settings, shops=lambda _workspace_id: shop),
+        app,
         host=host,
         port=port,
         log_level="warning",

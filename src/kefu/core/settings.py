@@ -43,6 +43,17 @@ class Settings(BaseSettings):
             "KEFU_ENCRYPTION_KEYS / KEFU_ENCRYPTION_KEY_FILE, else a 0600 key file in data_dir."
         ),
     )
+    nlu_encoder_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Optional sentence-transformers model directory whose embeddings join the intent "
+            "engine's features (off by default; needs the sentence-transformers package; "
+            "nothing is downloaded)."
+        ),
+    )
+    nlu_encoder_weight: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="The encoder embedding's share of the features."
+    )
     log_level: str = "INFO"
 
     @field_validator("secret_key")

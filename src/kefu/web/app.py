@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 import kefu
 from kefu.bot.dialogue import ShopConnector, UnconnectedShop
-from kefu.bot.nlu import ModelRegistry
+from kefu.bot.nlu import ModelRegistry, NluSettings, SentenceTransformerEncoder
 from kefu.bot.runner import BotRunner
 from kefu.bus import outbox
 from kefu.bus.backend import InProcessBus
@@ -22,6 +23,7 @@ from kefu.channels.webhooks import RetryPolicy, WebhookWorker
 from kefu.compliance.gate import ComplianceGate
 from kefu.compliance.setup import bind_encryption
 from kefu.core.clock import utcnow
+from kefu.core.errors import InvalidInput
 from kefu.core.settings import Settings
 from kefu.routing.desk import Desk, load_workspace_config
 from kefu.store.db import make_engine, make_session_factory, transaction
@@ -49,6 +51,25 @@ def business_hours(session: Session, workspace_id: str) -> tuple[bool, str]:
 
 def _no_shop(_workspace_id: str) -> ShopConnector:
     return UnconnectedShop()
+
+
+def model_registry(settings: Settings) -> ModelRegistry:
+    """The intent models' registry under the data dir, with the optional encoder if one is
+    configured (KEFU_NLU_ENCODER_DIR). A misconfigured encoder stops start-up with a clear
+    error instead of failing on the first customer message."""
+    encoder = None
+    if settings.nlu_encoder_dir is not None:
+        encoder = SentenceTransformerEncoder(settings.nlu_encoder_dir)
+        if importlib.util.find_spec("sentence_transformers") is None:
+            raise InvalidInput(
+                "KEFU_NLU_ENCODER_DIR is set but the sentence-transformers package is not "
+                "installed in this environment; install it or unset KEFU_NLU_ENCODER_DIR"
+            )
+    return ModelRegistry(
+        settings.data_dir / "models",
+        settings=NluSettings(encoder_weight=settings.nlu_encoder_weight),
+        encoder=encoder,
+    )
 
 
 def build_state(
@@ -87,7 +108,7 @@ def build_state(
         ),
         bot=BotRunner(
             factory,
-            models if models is not None else ModelRegistry(settings.data_dir / "models"),
+            models if models is not None else model_registry(settings),
             gate=gate,
             connectors=shops or _no_shop,
             hours=business_hours,

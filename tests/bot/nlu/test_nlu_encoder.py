@@ -13,6 +13,7 @@ from nlu_fixtures import shop_kb
 
 from kefu.bot.nlu import (
     ModelFileError,
+    ModelRegistry,
     NluModel,
     NluSettings,
     SentenceEncoder,
@@ -110,7 +111,11 @@ def test_sentence_transformer_encoder_loads_lazily_and_explains_a_missing_packag
 ) -> None:
     (tmp_path / "modules.json").write_text("[]", "utf-8")
     encoder = SentenceTransformerEncoder(tmp_path)  # nothing is loaded yet
-    assert encoder.identity == f"sentence-transformers:{tmp_path.resolve()}"
+    assert encoder.identity.startswith(f"sentence-transformers:{tmp_path.resolve()}:")
+    assert SentenceTransformerEncoder(tmp_path).identity == encoder.identity
+    # other weights copied to the same path are another encoder: its models do not load
+    (tmp_path / "model.safetensors").write_bytes(b"other weights")
+    assert SentenceTransformerEncoder(tmp_path).identity != encoder.identity
     try:
         import sentence_transformers  # noqa: F401
     except ImportError:
@@ -118,3 +123,32 @@ def test_sentence_transformer_encoder_loads_lazily_and_explains_a_missing_packag
             encoder.encode(["hello"])
     else:
         pytest.skip("sentence-transformers is installed here; the missing-package path is moot")
+
+
+def test_a_registry_with_an_encoder_does_not_count_older_models_as_current(
+    tmp_path: Path,
+) -> None:
+    # Models built before the operator configured an encoder still load and serve, but the
+    # registry says they are not what it would build now, so the bot rebuilds them.
+    kb = shop_kb()
+    fingerprint = kb.fingerprint()
+    settings = NluSettings(workers=1)
+    with ModelRegistry(tmp_path, settings=settings) as plain:
+        plain.update("ws", kb).result(timeout=60)
+        model = plain.get("ws")
+        assert model is not None and plain.serves(model, fingerprint)
+        assert not plain.serves(model, "another knowledge base")
+    encoder = HashingEncoder()
+    with ModelRegistry(tmp_path, settings=settings, encoder=encoder) as upgraded:
+        served = upgraded.get("ws")
+        assert served is not None and served.meta.encoder_identity is None
+        assert not upgraded.serves(served, fingerprint)
+        rebuilt = upgraded.update("ws", kb).result(timeout=60)
+        assert rebuilt.meta.encoder_identity == encoder.identity
+        assert upgraded.serves(rebuilt, fingerprint)
+    # switching the encoder off again: the encoder's models cannot load without it, the older
+    # plain version on disk serves instead
+    with ModelRegistry(tmp_path, settings=settings) as back:
+        fallback = back.get("ws")
+        assert fallback is not None and fallback.meta.encoder_identity is None
+        assert back.serves(fallback, fingerprint)

@@ -12,6 +12,7 @@ The ``sentence-transformers`` package is not a Kefu dependency: install it where
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,10 +59,19 @@ class SentenceTransformerEncoder:
         self._path = path
         self._batch_size = batch_size
         self._model: Any = None
+        self._digest: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._path
 
     @property
     def identity(self) -> str:
-        return f"sentence-transformers:{self._path}"
+        """The directory and a digest of every file in it: a model trained with one set of
+        weights is never served with another copied to the same path."""
+        if self._digest is None:
+            self._digest = _directory_digest(self._path)
+        return f"sentence-transformers:{self._path}:{self._digest}"
 
     def _load(self) -> Any:
         if self._model is None:
@@ -82,3 +92,15 @@ class SentenceTransformerEncoder:
         return np.asarray(
             model.encode(list(texts), batch_size=self._batch_size, show_progress_bar=False)
         )
+
+
+def _directory_digest(root: Path) -> str:
+    """SHA-256 over the relative names and contents of the files under ``root`` (16 hex)."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]

@@ -107,6 +107,19 @@ class ModelRegistry:
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
 
+    @property
+    def encoder_identity(self) -> str | None:
+        """Identity of the encoder new models are trained with (None: no encoder)."""
+        return None if self.encoder is None else self.encoder.identity
+
+    def serves(self, model: NluModel, fingerprint: str) -> bool:
+        """Whether ``model`` is what this registry would build for knowledge ``fingerprint``
+        now: the same knowledge, and the encoder currently configured."""
+        return (
+            model.meta.fingerprint == fingerprint
+            and model.meta.encoder_identity == self.encoder_identity
+        )
+
     # serving -----------------------------------------------------------------------------
 
     def preload(self, workspace_ids: list[str]) -> None:
