@@ -41,23 +41,16 @@ from kefu.bot.nlu import (
     SentenceEncoder,
     SentenceTransformerEncoder,
     evaluate,
-    knowledge_base_from_rows,
     read_labelled_csv,
-    train,
 )
 from kefu.bot.nlu.encoder import embed
-from kefu.bot.nlu.evaluate import macro_f1
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nlu_eval import tradeoff  # the same curve as the main benchmark
+# the main benchmark's training, scoring and trade-off curve, so both measure alike
+from nlu_eval import datasets_dir, kefu_train, score, top1_and_weighted_f1, tradeoff
 
 Rows = list[tuple[str, str]]
-ROOT = Path(__file__).resolve().parents[1]
 LANGS = {"clinc150": "en", "leyzer-pl": "pl", "smp2019-zh": "zh-Hans"}
-
-
-def datasets_dir() -> Path:
-    return Path(os.environ.get("KEFU_DATASETS_DIR", ROOT.parent / "shared" / "datasets"))
 
 
 class CachedEncoder:
@@ -85,12 +78,9 @@ class CachedEncoder:
 
 def top1(model: NluModel, rows: Rows) -> float:
     """Accuracy of the best in-scope class with no out-of-scope decision."""
-    inside = [(t, i) for t, i in rows if i != "oos"]
-    hits = 0
-    for text, intent in inside:
-        prediction = model.predict(text)
-        hits += bool(prediction.top) and prediction.top[0].name == intent
-    return 100.0 * hits / len(inside)
+    best, _ = top1_and_weighted_f1(model, rows)
+    assert best is not None
+    return best
 
 
 def figures(model: NluModel, rows: Rows, seconds: float) -> dict[str, Any]:
@@ -106,19 +96,6 @@ def figures(model: NluModel, rows: Rows, seconds: float) -> dict[str, Any]:
     }
 
 
-def timed_train(
-    rows: Rows,
-    dev: Rows | None,
-    lang: str,
-    settings: NluSettings,
-    encoder: SentenceEncoder | None,
-) -> tuple[NluModel, float]:
-    kb = knowledge_base_from_rows(rows, lang)
-    started = time.perf_counter()
-    model = train(kb, dev=dev, settings=settings, encoder=encoder)
-    return model, time.perf_counter() - started
-
-
 def encoder_alone(cached: CachedEncoder, rows: Rows, test: Rows, normalise: Any) -> dict[str, Any]:
     """A linear SVM on the embeddings alone (``oos`` as a class): what the encoder knows."""
     from sklearn.svm import LinearSVC
@@ -128,13 +105,11 @@ def encoder_alone(cached: CachedEncoder, rows: Rows, test: Rows, normalise: Any)
     svm = LinearSVC(C=1.0).fit(x, [i for _, i in rows])
     seconds = time.perf_counter() - started
     predicted = [str(p) for p in svm.predict(embed(cached, [normalise(t) for t, _ in test]))]
-    truth = [i for _, i in test]
-    inside = [(t, p) for t, p in zip(truth, predicted, strict=True) if t != "oos"]
-    oos = [p for t, p in zip(truth, predicted, strict=True) if t == "oos"]
+    result = score([i for _, i in test], predicted, seconds, np.zeros(1))  # no latency here
     return {
-        "in_scope": round(100.0 * sum(t == p for t, p in inside) / len(inside), 2),
-        "oos_recall": round(100.0 * sum(p == "oos" for p in oos) / len(oos), 2) if oos else None,
-        "macro_f1": round(macro_f1(truth, predicted), 2),
+        "in_scope": result.in_scope,
+        "oos_recall": result.oos_recall,
+        "macro_f1": round(result.macro_f1, 2),
         "train_s": round(seconds, 1),
     }
 
@@ -190,33 +165,36 @@ def run_dataset(
     has_oos = any(i == "oos" for _, i in test)
     out: dict[str, Any] = {"dataset": name, "rows": [len(train_rows), len(test)]}
 
-    plain, seconds = timed_train(train_rows, dev, lang, NluSettings(), None)
+    plain, seconds = kefu_train(train_rows, dev, lang, NluSettings())
     out["kefu"] = figures(plain, test, seconds)
     if dev is not None:
         out["kefu"]["dev_top1"] = round(top1(plain, dev), 2)
     out["kefu_latency"] = latency(plain, test[:latency_rows], None)
 
     with_encoder: dict[str, Any] = {}
+    models: dict[float, NluModel] = {}
     best: tuple[float, float] | None = None
     for weight in weights:
         settings = NluSettings(encoder_weight=weight)
-        model, seconds = timed_train(train_rows, dev, lang, settings, cached)
+        model, seconds = kefu_train(train_rows, dev, lang, settings, cached)
+        models[weight] = model
         row = figures(model, test, seconds)
         if dev is not None:
             row["dev_top1"] = round(top1(model, dev), 2)
             if best is None or row["dev_top1"] > best[1]:
                 best = (weight, row["dev_top1"])
         if has_oos:
-            target, seconds = timed_train(
+            target, seconds = kefu_train(
                 train_rows, dev, lang, NluSettings(encoder_weight=weight, oos_recall=0.6), cached
             )
             row["oos_recall_60"] = figures(target, test, seconds)
         with_encoder[str(weight)] = row
         print(f"  {name} weight {weight}: {json.dumps(row)}", file=sys.stderr)
     out["with_encoder"] = with_encoder
-    chosen = best[0] if best is not None else NluSettings().encoder_weight
+    default = NluSettings().encoder_weight
+    chosen = best[0] if best is not None else (default if default in models else weights[0])
     out["weight_chosen_on_dev"] = chosen
-    model, _ = timed_train(train_rows, dev, lang, NluSettings(encoder_weight=chosen), cached)
+    model = models[chosen]
     if has_oos:
         out["with_encoder_tradeoff"] = tradeoff(model, test)
         out["kefu_tradeoff"] = tradeoff(plain, test)

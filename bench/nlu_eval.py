@@ -37,6 +37,7 @@ import numpy as np
 from kefu.bot.nlu import (
     NluModel,
     NluSettings,
+    SentenceEncoder,
     evaluate,
     knowledge_base_from_rows,
     load_model,
@@ -145,11 +146,15 @@ def latency_pair(model: NluModel, baseline: Baseline, rows: Rows) -> dict[str, A
 
 
 def kefu_train(
-    rows: Rows, dev: Rows | None, lang: str | None, settings: NluSettings | None = None
+    rows: Rows,
+    dev: Rows | None,
+    lang: str | None,
+    settings: NluSettings | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> tuple[NluModel, float]:
     kb = knowledge_base_from_rows(rows, lang)
     started = time.perf_counter()
-    model = train(kb, dev=dev, settings=settings)
+    model = train(kb, dev=dev, settings=settings, encoder=encoder)
     return model, time.perf_counter() - started
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,7 +22,6 @@ from kefu.channels.webhooks import RetryPolicy, WebhookWorker
 from kefu.compliance.gate import ComplianceGate
 from kefu.compliance.setup import bind_encryption
 from kefu.core.clock import utcnow
-from kefu.core.errors import InvalidInput
 from kefu.core.settings import Settings
 from kefu.routing.desk import Desk, load_workspace_config
 from kefu.store.db import make_engine, make_session_factory, transaction
@@ -60,11 +58,7 @@ def model_registry(settings: Settings) -> ModelRegistry:
     encoder = None
     if settings.nlu_encoder_dir is not None:
         encoder = SentenceTransformerEncoder(settings.nlu_encoder_dir)
-        if importlib.util.find_spec("sentence_transformers") is None:
-            raise InvalidInput(
-                "KEFU_NLU_ENCODER_DIR is set but the sentence-transformers package is not "
-                "installed in this environment; install it or unset KEFU_NLU_ENCODER_DIR"
-            )
+        encoder.require_package()
     return ModelRegistry(
         settings.data_dir / "models",
         settings=NluSettings(encoder_weight=settings.nlu_encoder_weight),

@@ -13,6 +13,7 @@ The ``sentence-transformers`` package is not a Kefu dependency: install it where
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,10 +63,6 @@ class SentenceTransformerEncoder:
         self._digest: str | None = None
 
     @property
-    def path(self) -> Path:
-        return self._path
-
-    @property
     def identity(self) -> str:
         """The directory and a digest of every file in it: a model trained with one set of
         weights is never served with another copied to the same path."""
@@ -73,17 +70,24 @@ class SentenceTransformerEncoder:
             self._digest = _directory_digest(self._path)
         return f"sentence-transformers:{self._path}:{self._digest}"
 
+    @staticmethod
+    def require_package() -> None:
+        """Refuse, with a clear message, when sentence-transformers is not installed (checked
+        without importing it, so start-up can call this cheaply)."""
+        if importlib.util.find_spec("sentence_transformers") is None:
+            raise InvalidInput(
+                "the encoder needs sentence-transformers, and the sentence-transformers package "
+                "is not installed in this environment (Kefu does not install it); add it or "
+                "run without an encoder (unset KEFU_NLU_ENCODER_DIR)"
+            )
+
     def _load(self) -> Any:
         if self._model is None:
+            self.require_package()
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise InvalidInput(
-                    "the encoder needs the sentence-transformers package, which Kefu does not "
-                    "install; add it to this environment or run without an encoder"
-                ) from exc
+            from sentence_transformers import SentenceTransformer
+
             self._model = SentenceTransformer(str(self._path), device="cpu")
         return self._model
 
