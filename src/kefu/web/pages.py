@@ -169,6 +169,11 @@ def build_pages_router(
     def console_app(request: Request) -> Response:
         return render(request, "console.html", page="console")
 
+    @router.get("/", response_class=HTMLResponse)
+    def root() -> Response:
+        # what `make demo` says it serves: someone opening the bare address lands on the console
+        return RedirectResponse("/console", status_code=307)
+
     @router.get("/console/", response_class=HTMLResponse)
     def console_slash() -> Response:
         return RedirectResponse("/console", status_code=308)

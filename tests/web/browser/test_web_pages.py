@@ -115,6 +115,12 @@ def test_console_trailing_slash_redirects(client: TestClient) -> None:
     assert r.status_code == 308 and r.headers["location"] == "/console"
 
 
+def test_the_bare_address_leads_to_the_console(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/console"
+    assert client.get("/").status_code == 200  # the console page itself
+
+
 def test_demo_page_embeds_the_widget_with_one_tag(client: TestClient) -> None:
     r = client.get(f"/demo?inbox={TOKEN}")
     assert r.status_code == 200
