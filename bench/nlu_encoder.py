@@ -47,10 +47,9 @@ from kefu.bot.nlu.encoder import embed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # the main benchmark's training, scoring and trade-off curve, so both measure alike
-from nlu_eval import datasets_dir, kefu_train, score, top1_and_weighted_f1, tradeoff
+from nlu_eval import LANGS, datasets_dir, kefu_train, score, top1_and_weighted_f1, tradeoff
 
 Rows = list[tuple[str, str]]
-LANGS = {"clinc150": "en", "leyzer-pl": "pl", "smp2019-zh": "zh-Hans"}
 
 
 class CachedEncoder:

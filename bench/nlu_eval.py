@@ -50,6 +50,8 @@ from kefu.bot.nlu.normalize import to_traditional
 
 Rows = list[tuple[str, str]]
 ROOT = Path(__file__).resolve().parents[1]
+# the language hint each dataset is trained with
+LANGS = {"clinc150": "en", "leyzer-pl": "pl", "smp2019-zh": "zh-Hans"}
 
 
 def datasets_dir() -> Path:
@@ -329,7 +331,7 @@ def run_clinc(root: Path, lines: list[Line], extra: dict[str, Any]) -> None:
     test = read_labelled_csv(root / "clinc150/test.csv")
     baseline = Baseline(train_rows)
     base = baseline.run(test)
-    model, seconds = kefu_train(train_rows, dev, "en")
+    model, seconds = kefu_train(train_rows, dev, LANGS["clinc150"])
     extra["clinc150_test_steady_latency"] = latency_pair(model, baseline, test)
     lines.append(kefu_line("clinc150", "test", "balanced (dev)", model, test, seconds, base))
     memory, disk = loaded_memory(model)
@@ -341,9 +343,9 @@ def run_clinc(root: Path, lines: list[Line], extra: dict[str, Any]) -> None:
         "calibration": model.calibration.to_dict(),
     }
     extra["clinc150_test_tradeoff"] = tradeoff(model, test)
-    target, seconds = kefu_train(train_rows, dev, "en", NluSettings(oos_recall=0.6))
+    target, seconds = kefu_train(train_rows, dev, LANGS["clinc150"], NluSettings(oos_recall=0.6))
     lines.append(kefu_line("clinc150", "test", "oos recall 60 (dev)", target, test, seconds, base))
-    no_dev, seconds = kefu_train(train_rows, None, "en")
+    no_dev, seconds = kefu_train(train_rows, None, LANGS["clinc150"])
     lines.append(kefu_line("clinc150", "test", "no dev (CV)", no_dev, test, seconds, base))
 
 
@@ -353,7 +355,7 @@ def run_smp(root: Path, lines: list[Line], extra: dict[str, Any]) -> None:
     traditional = [(to_traditional(t), i) for t, i in test]
     changed = sum(a != b for (a, _), (b, _) in zip(test, traditional, strict=True))
     baseline = Baseline(train_rows)
-    model, seconds = kefu_train(train_rows, None, "zh-Hans")
+    model, seconds = kefu_train(train_rows, None, LANGS["smp2019-zh"])
     simplified_base = baseline.run(test)
     lines.append(
         kefu_line("smp2019-zh", "test", "simplified", model, test, seconds, simplified_base)
@@ -381,7 +383,7 @@ def run_leyzer(root: Path, lines: list[Line], extra: dict[str, Any]) -> None:
     dev = read_labelled_csv(root / "leyzer-pl/dev.csv")
     test = read_labelled_csv(root / "leyzer-pl/test.csv")
     baseline = Baseline(train_rows)
-    model, seconds = kefu_train(train_rows, dev, "pl")
+    model, seconds = kefu_train(train_rows, dev, LANGS["leyzer-pl"])
     known = {i for _, i in train_rows}
     note = f"{sum(i not in known for _, i in test)} test rows have intents absent from train"
     lines.append(kefu_line("leyzer-pl", "dev", "default", model, dev, seconds, baseline.run(dev)))

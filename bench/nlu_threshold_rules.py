@@ -44,12 +44,12 @@ from typing import Any
 import numpy as np
 
 from kefu.bot.nlu import NluModel, NluSettings, read_labelled_csv
+from kefu.bot.nlu.evaluate import macro_f1
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nlu_eval import datasets_dir, kefu_train  # the main benchmark's training
+from nlu_eval import LANGS, datasets_dir, kefu_train  # the main benchmark's training
 
 Rows = list[tuple[str, str]]
-LANGS = {"clinc150": "en", "leyzer-pl": "pl", "smp2019-zh": "zh-Hans"}
 GRID = np.round(np.arange(0.0, 1.0 + 1e-9, 0.005), 3)
 RULES = ("balanced", "macro_f1", "oos_f1", "accuracy", "recall_60")
 
@@ -92,26 +92,20 @@ class Scored:
     """Every row's best in-scope class and confidence, as arrays for threshold sweeps."""
 
     def __init__(self, model: NluModel, rows: Rows) -> None:
-        labels = sorted({i for _, i in rows} | {c.name for c in model.labels} | {"oos"})
-        self.code = {name: k for k, name in enumerate(labels)}
-        self.oos = self.code["oos"]
         best, conf = [], []
         for text, _ in rows:
             prediction = model.predict(text)
-            best.append(self.code[prediction.top[0].name] if prediction.top else self.oos)
+            best.append(prediction.top[0].name if prediction.top else "oos")
             conf.append(prediction.confidence)
         self.best = np.array(best)
         self.conf = np.array(conf)
-        self.truth = np.array([self.code[i] for _, i in rows])
-        self.negative = self.truth == self.oos
-
-    def predicted(self, threshold: float) -> np.ndarray:
-        return np.where(self.conf >= threshold, self.best, self.oos)
+        self.truth = np.array([i for _, i in rows])
+        self.negative = self.truth == "oos"
 
     def figures(self, threshold: float) -> dict[str, float]:
-        p = self.predicted(threshold)
+        p = np.where(self.conf >= threshold, self.best, "oos")
         inside = ~self.negative
-        rejected = p == self.oos
+        rejected = p == "oos"
         tp = float((rejected & self.negative).sum())
         precision = tp / max(float(rejected.sum()), 1.0)
         recall = tp / max(float(self.negative.sum()), 1.0)
@@ -120,32 +114,19 @@ class Scored:
             "oos_recall": 100.0 * recall,
             "oos_f1": 100.0 * (2 * precision * recall / (precision + recall) if tp else 0.0),
             "accuracy": 100.0 * float((p == self.truth).mean()),
-            "macro_f1": self.macro_f1(p),
+            "macro_f1": macro_f1(self.truth.tolist(), p.tolist()),
         }
 
-    def macro_f1(self, predicted: np.ndarray) -> float:
-        """Mean F1 over the labels of the truth (as kefu.bot.nlu.evaluate.macro_f1)."""
-        size = len(self.code)
-        tp = np.bincount(self.truth[predicted == self.truth], minlength=size)
-        fp = np.bincount(predicted[predicted != self.truth], minlength=size)
-        fn = np.bincount(self.truth[predicted != self.truth], minlength=size)
-        present = np.unique(self.truth)
-        f1 = 2 * tp[present] / np.maximum(2 * tp[present] + fp[present] + fn[present], 1)
-        return 100.0 * float(f1.mean())
 
-
-def choose(dev: Scored, rule: str) -> float:
-    """The grid threshold that ``rule`` picks on dev (the middle one of ties)."""
+def choose(curve: list[dict[str, float]], rule: str) -> float:
+    """The grid threshold that ``rule`` picks from dev's figures at every grid threshold (the
+    middle one of ties). All rules choose from the same grid, the balanced one included."""
     if rule == "recall_60":
-        for t in GRID:
-            if dev.figures(float(t))["oos_recall"] >= 60.0:
-                return float(t)
-        return float(GRID[-1])
-    values = []
-    for t in GRID:
-        f = dev.figures(float(t))
-        values.append(f["in_scope"] + f["oos_recall"] if rule == "balanced" else f[rule])
-    objective = np.array(values)
+        reaching = [t for t, f in zip(GRID, curve, strict=True) if f["oos_recall"] >= 60.0]
+        return float(reaching[0] if reaching else GRID[-1])
+    objective = np.array(
+        [f["in_scope"] + f["oos_recall"] if rule == "balanced" else f[rule] for f in curve]
+    )
     best = np.flatnonzero(objective >= objective.max() - 1e-9)
     return float(GRID[best[len(best) // 2]])
 
@@ -168,8 +149,9 @@ def run(name: str, seed: int) -> dict[str, Any]:
         "best_class_test": round(scored_test.figures(0.0)["in_scope"], 2),
         "rules": {},
     }
+    dev_curve = [scored_dev.figures(float(t)) for t in GRID]
     for rule in RULES:
-        threshold = choose(scored_dev, rule)
+        threshold = choose(dev_curve, rule)
         figures = scored_test.figures(threshold)
         out["rules"][rule] = {"threshold": threshold} | {k: round(v, 2) for k, v in figures.items()}
     return out
